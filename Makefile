@@ -1,0 +1,52 @@
+# Auto Trendy: `make run` serves the site, `make test` runs the suite.
+# Both create .venv on first use with a Python 3.12+ found by bin/find-python.
+
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install migrate fixtures check bench clean
+
+$(VENV)/.installed: requirements.txt
+	@set -e; \
+	if [ ! -x $(PY) ]; then \
+		interpreter=$$(sh bin/find-python) || exit 1; \
+		echo "Creating $(VENV) with $$interpreter"; \
+		"$$interpreter" -m venv $(VENV); \
+	fi; \
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip; \
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt; \
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+fixtures: migrate
+	$(PY) manage.py loaddata launch
+
+run: fixtures
+	@echo
+	@echo "Auto Trendy is at http://$(HOST):$(PORT)/"
+	@echo "Editors log in at http://$(HOST):$(PORT)/admin/"
+	@echo "No account yet? In another terminal:"
+	@echo "  $(PY) manage.py createsuperuser"
+	@echo "or, for a newsroom role:"
+	@echo "  $(PY) manage.py add_staff USERNAME --role author|reviewer|editor --name \"Full Name\""
+	@echo
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(PY) -m pytest
+
+check: install
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: fixtures
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 media staticfiles screenshots .pytest_cache

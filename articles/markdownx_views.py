@@ -1,0 +1,32 @@
+"""markdownx's preview and upload endpoints, for logged-in staff only.
+
+markdownx's own URLs answer anyone (an anonymous POST stores a file) and 500 on bad
+input, so they are routed here instead of `include("markdownx.urls")`.
+"""
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.utils.decorators import method_decorator
+from markdownx.views import ImageUploadView, MarkdownifyView
+
+from .forms import MarkdownImageUploadForm
+
+
+@method_decorator(staff_member_required, name="dispatch")
+class StaffMarkdownifyView(MarkdownifyView):
+    def post(self, request, *args, **kwargs):
+        if "content" not in request.POST:
+            return HttpResponseBadRequest("Send the Markdown to preview as 'content'.")
+        return super().post(request, *args, **kwargs)
+
+
+@method_decorator(staff_member_required, name="dispatch")
+class StaffImageUploadView(ImageUploadView):
+    form_class = MarkdownImageUploadForm
+
+    def form_invalid(self, form):
+        # markdownx renders a template that does not exist for non-AJAX requests.
+        return JsonResponse(form.errors, status=400)
+
+    def form_valid(self, form):
+        return JsonResponse({"image_code": f"![]({form.save(commit=True)})"})

@@ -1,0 +1,186 @@
+import math
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
+from markdownx.models import MarkdownxField
+
+from .rendering import render_markdown
+
+WORDS_PER_MINUTE = 200
+
+
+class Author(models.Model):
+    """A byline. Staff get one through `user`; outside contributors need no account."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    bio = models.TextField("short bio", max_length=600, blank=True)
+    photo = models.ImageField(upload_to="authors/", blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="author_profile",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:author-detail", kwargs={"slug": self.slug})
+
+
+class TopicQuerySet(models.QuerySet):
+    def with_published_articles(self):
+        return self.filter(articles__in=Article.objects.published()).distinct()
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    objects = TopicQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:topic-detail", kwargs={"slug": self.slug})
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """What readers may see: published, and the publication time has come.
+
+        The single definition for every reader page, feed, sitemap and search. A future
+        `published_at` is a schedule: the article appears at that moment, with no job.
+        """
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def with_byline(self):
+        return self.select_related("author", "reviewer")
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        # Only `articles.workflow` moves an article between these.
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        APPROVED = "approved", "Approved"
+        PUBLISHED = "published", "Published"
+        ARCHIVED = "archived", "Archived"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    standfirst = models.CharField(
+        max_length=400, help_text="The short summary shown under the title and in listings."
+    )
+    body = MarkdownxField(help_text="Markdown. Drag an image into the editor to upload it.")
+    take = MarkdownxField(
+        blank=True,
+        help_text="Optional Markdown: the editorial view shown under the site's “take” heading.",
+    )
+    body_html = models.TextField(editable=False, default="")
+    take_html = models.TextField(editable=False, default="")
+    word_count = models.PositiveIntegerField(editable=False, default=0)
+
+    cover = models.ImageField(upload_to="covers/%Y/%m/", blank=True)
+    cover_alt = models.CharField(
+        "cover alt text",
+        max_length=250,
+        blank=True,
+        help_text="Describe the cover image for readers who cannot see it. Required with a cover.",
+    )
+
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="articles")
+    reviewer = models.ForeignKey(
+        Author,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviewed_articles",
+        help_text="Who approved the article. Set by the review workflow.",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField("publication date", null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    topics = models.ManyToManyField(Topic, blank=True, related_name="articles")
+    related = models.ManyToManyField("self", blank=True, symmetrical=True, verbose_name="related articles")
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        get_latest_by = "published_at"
+        indexes = [
+            # Serves the newest-first listing of published articles.
+            models.Index(fields=["status", "-published_at"], name="article_status_pub_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="article_published_has_date",
+                violation_error_message="A published article needs a publication date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(cover="") | ~Q(cover_alt=""),
+                name="article_cover_has_alt",
+                violation_error_message="A cover image needs alt text.",
+            ),
+            models.CheckConstraint(
+                condition=Q(reviewer__isnull=True) | ~Q(reviewer=F("author")),
+                name="article_reviewer_not_author",
+                violation_error_message="The reviewer cannot be the article's author.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "in_review", "changes_requested", "approved", "published", "archived"]),
+                name="article_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("articles:article-detail", kwargs={"slug": self.slug})
+
+    def save(self, *args, **kwargs):
+        # Render once here, so that reading never renders Markdown.
+        self.render()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "body_html", "take_html", "word_count"}
+        super().save(*args, **kwargs)
+
+    def render(self):
+        self.body_html = render_markdown(self.body)
+        self.take_html = render_markdown(self.take) if self.take.strip() else ""
+        self.word_count = len(strip_tags(self.body_html).split())
+
+    @property
+    def reading_time(self):
+        """Whole minutes, at least one."""
+        return max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
+
+    @property
+    def is_live(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )

@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from articles.markdownx_views import StaffImageUploadView, StaffMarkdownifyView
+
+urlpatterns = [
+    # Before the admin's own URLs, which would otherwise answer these paths with a 404.
+    path(settings.MARKDOWNX_URLS_PATH.lstrip("/"), StaffMarkdownifyView.as_view(), name="markdownx_markdownify"),
+    path(settings.MARKDOWNX_UPLOAD_URLS_PATH.lstrip("/"), StaffImageUploadView.as_view(), name="markdownx_upload"),
+    path("admin/", admin.site.urls),
+    path("", include("articles.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+admin.site.site_header = f"{settings.SITE_NAME} newsroom"
+admin.site.site_title = f"{settings.SITE_NAME} admin"
+admin.site.index_title = "Articles, authors and topics"
+admin.site.site_url = "/"
