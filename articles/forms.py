@@ -1,5 +1,9 @@
+from urllib.parse import urlencode
+
 from django import forms
 from django.conf import settings
+from django.urls import reverse
+from django.utils.html import format_html
 from markdownx.forms import ImageForm
 
 from . import images
@@ -48,16 +52,49 @@ class ImageFieldCleaningMixin:
 class ArticleAdminForm(ImageFieldCleaningMixin, forms.ModelForm):
     image_fields = ("cover",)
 
+    # The version this form was opened at (optimistic locking, see clean()).
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Article
         fields = "__all__"
         widgets = {"cover": forms.ClearableFileInput(attrs={"accept": images.ACCEPT_ATTRIBUTE})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["expected_version"].initial = self.instance.version
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("cover") and not (cleaned.get("cover_alt") or "").strip():
             self.add_error("cover_alt", "Describe the cover image: alt text is required with a cover.")
+        if self.instance.pk:
+            self._refuse_stale_edit(cleaned.get("expected_version"))
         return cleaned
+
+    def _refuse_stale_edit(self, expected):
+        # The admin validates and saves in one transaction: the row lock taken here is
+        # held until this save commits, so two saves cannot both pass this check.
+        stored = Article.objects.select_for_update().filter(pk=self.instance.pk).values_list("version", flat=True).first()
+        if stored is None or expected == stored:
+            return
+        history_url = reverse("admin:articles_article_history", args=[self.instance.pk])
+        compare_url = f"{history_url}compare/?{urlencode({'from_version': expected or '', 'to_version': stored})}"
+        # Re-rendered with the stored version: saving again, having seen the other change,
+        # replaces it (and both stay in the history).
+        data = self.data.copy()
+        data[self.add_prefix("expected_version")] = stored
+        self.data = data
+        raise forms.ValidationError(
+            format_html(
+                "Somebody else saved this article while you were editing it, so your changes were "
+                "not saved. Your text is still in the form below. <a href=\"{}\">See what they changed</a>; "
+                "if you save again, your version replaces theirs (both stay in the history).",
+                compare_url,
+            ),
+            code="edit_conflict",
+        )
 
 
 class AuthorAdminForm(ImageFieldCleaningMixin, forms.ModelForm):

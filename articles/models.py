@@ -1,12 +1,13 @@
 import math
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from markdownx.models import MarkdownxField
+from simple_history.models import HistoricalRecords
 
 from .rendering import render_markdown
 
@@ -72,6 +73,12 @@ class ArticleQuerySet(models.QuerySet):
     def with_byline(self):
         return self.select_related("author", "reviewer")
 
+    def in_review(self):
+        return self.filter(status=Article.Status.IN_REVIEW)
+
+    def scheduled(self):
+        return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
+
 
 class Article(models.Model):
     class Status(models.TextChoices):
@@ -114,17 +121,32 @@ class Article(models.Model):
         related_name="reviewed_articles",
         help_text="Who approved the article. Set by the review workflow.",
     )
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    # Written only by `articles.workflow`.
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
     published_at = models.DateTimeField("publication date", null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic locking: every content edit increments it; a form carrying an older
+    # number is refused instead of overwriting somebody else's edit.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     topics = models.ManyToManyField(Topic, blank=True, related_name="articles")
     related = models.ManyToManyField("self", blank=True, symmetrical=True, verbose_name="related articles")
 
     objects = ArticleQuerySet.as_manager()
+    # A revision of every save: who, when, every content field.
+    history = HistoricalRecords(excluded_fields=["body_html", "take_html", "word_count"])
+
+    CONTENT_FIELDS = ("title", "standfirst", "body", "take")
 
     class Meta:
+        permissions = [
+            ("submit_article", "Can submit own articles for review"),
+            ("review_article", "Can approve or send back articles of others"),
+            ("publish_article", "Can publish, schedule, unpublish and archive articles"),
+            ("edit_any_article", "Can edit any article in any state"),
+        ]
         ordering = ["-published_at", "-id"]
         get_latest_by = "published_at"
         indexes = [
@@ -161,11 +183,24 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         # Render once here, so that reading never renders Markdown.
-        self.render()
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
+        if update_fields is None:
+            self.render()
+        elif {"body", "take"} & set(update_fields):
+            self.render()
             kwargs["update_fields"] = {*update_fields, "body_html", "take_html", "word_count"}
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            self._keep_old_slug_alive()
+            super().save(*args, **kwargs)
+
+    def _keep_old_slug_alive(self):
+        """A published article's old URL keeps working: it answers 301 to the new one."""
+        if self.pk is None:
+            return
+        old = Article.objects.filter(pk=self.pk).values("slug", "status").first()
+        if old and old["slug"] != self.slug and old["status"] == self.Status.PUBLISHED:
+            SlugRedirect.objects.update_or_create(old_slug=old["slug"], defaults={"article": self})
+        SlugRedirect.objects.filter(old_slug=self.slug).delete()
 
     def render(self):
         self.body_html = render_markdown(self.body)
@@ -184,3 +219,45 @@ class Article(models.Model):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+
+class SlugRedirect(models.Model):
+    """An old slug of a published article, answered with a 301 to its current URL."""
+
+    old_slug = models.SlugField(max_length=220, unique=True)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="slug_redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.old_slug} → {self.article.slug}"
+
+
+class ArticleEvent(models.Model):
+    """One workflow transition or notable edit, for the article's timeline."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        SUBMITTED = "submitted", "Submitted for review"
+        APPROVED = "approved", "Approved"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        APPROVAL_VOIDED = "approval_voided", "Edited after approval: back to review"
+        PUBLISHED = "published", "Published"
+        SCHEDULED = "scheduled", "Scheduled"
+        UNPUBLISHED = "unpublished", "Unpublished"
+        ARCHIVED = "archived", "Archived"
+        CORRECTED = "corrected", "Corrected while published"
+        RESTORED = "restored", "Revision restored"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="events")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=30, choices=Action.choices)
+    from_status = models.CharField(max_length=20, choices=Article.Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Article.Status.choices, blank=True)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_action_display()}: {self.article}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import preview, views
 
 app_name = "articles"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("authors/<slug:slug>/", views.AuthorDetailView.as_view(), name="author-detail"),
     path("topics/<slug:slug>/", views.TopicDetailView.as_view(), name="topic-detail"),
     path("search/", views.SearchView.as_view(), name="search"),
+    path("preview/<str:token>/", preview.shared_preview, name="shared-preview"),
 ]

@@ -1,8 +1,9 @@
 from django.conf import settings
-from django.shortcuts import get_object_or_404
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import DetailView, ListView
 
-from .models import Article, Author, Topic
+from .models import Article, Author, SlugRedirect, Topic
 from .search import MAX_QUERY_LENGTH, normalise_query, search_articles
 
 PAGE_SIZE = 10
@@ -41,6 +42,18 @@ class ArticleDetailView(DetailView):
 
     def get_queryset(self):
         return Article.objects.published().with_byline().prefetch_related("topics")
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            # An old slug of a published article: send readers (and search engines) on.
+            moved = SlugRedirect.objects.filter(
+                old_slug=kwargs["slug"], article__in=Article.objects.published()
+            ).select_related("article").first()
+            if moved is None:
+                raise
+            return redirect(moved.article, permanent=True)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "markdownx",
+    "simple_history",
     "articles",
 ]
 
@@ -66,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Records who made each revision of an article.
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "autotrendy.urls"
@@ -194,6 +197,13 @@ MARKDOWNX_MEDIA_PATH = "uploads/"
 MARKDOWNX_UPLOAD_MAX_SIZE = 10 * 1024 * 1024
 MARKDOWNX_UPLOAD_CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
 MARKDOWNX_EDITOR_RESIZABLE = True
+
+# Revisions are restored with the article's own "Restore" button, which goes through
+# the editorial workflow; simple-history's generic revert form would bypass it.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# How long a draft's share link stays valid.
+PREVIEW_LINK_MAX_AGE = 7 * 24 * 60 * 60
 
 # Uploaded images (body images, covers, author photos): what Pillow will accept.
 IMAGE_UPLOAD_MAX_BYTES = MARKDOWNX_UPLOAD_MAX_SIZE

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from articles.markdownx_views import StaffImageUploadView, StaffMarkdownifyView
@@ -10,6 +11,13 @@ urlpatterns = [
     path(settings.MARKDOWNX_URLS_PATH.lstrip("/"), StaffMarkdownifyView.as_view(), name="markdownx_markdownify"),
     path(settings.MARKDOWNX_UPLOAD_URLS_PATH.lstrip("/"), StaffImageUploadView.as_view(), name="markdownx_upload"),
     path("admin/", admin.site.urls),
+    # The one-time password-setting links that `add_staff` prints (templates from the admin).
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("", include("articles.urls")),
 ]
 

@@ -1,0 +1,45 @@
+"""Emails about the workflow, sent through Django's mail API after the change commits."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.urls import reverse
+
+from .models import ArticleEvent
+
+Action = ArticleEvent.Action
+
+
+def _admin_link(article):
+    return settings.SITE_ORIGIN + reverse("admin:articles_article_change", args=[article.pk])
+
+
+def transition_happened(event):
+    article = event.article
+    if event.action in {Action.SUBMITTED, Action.APPROVAL_VOIDED}:
+        from .workflow import reviewers_to_notify
+
+        recipients = [user.email for user in reviewers_to_notify(article)]
+        subject = f"For review: {article.title}"
+        body = f"{article.author} submitted “{article.title}” for review.\n\nReview it: {_admin_link(article)}\n"
+        if event.action == Action.APPROVAL_VOIDED:
+            body = f"“{article.title}” was changed after approval and needs a new review.\n\n{_admin_link(article)}\n"
+    elif event.action in {Action.APPROVED, Action.CHANGES_REQUESTED, Action.PUBLISHED, Action.SCHEDULED}:
+        author_user = article.author.user
+        recipients = [author_user.email] if author_user and author_user.email else []
+        who = event.user.get_full_name() or event.user.get_username() if event.user else "Someone"
+        subject = {
+            Action.APPROVED: f"Approved: {article.title}",
+            Action.CHANGES_REQUESTED: f"Changes requested: {article.title}",
+            Action.PUBLISHED: f"Published: {article.title}",
+            Action.SCHEDULED: f"Scheduled: {article.title}",
+        }[event.action]
+        body = f"{who}: {event.get_action_display().lower()} — “{article.title}”.\n"
+        if event.comment:
+            body += f"\n{event.comment}\n"
+        if event.action in {Action.PUBLISHED, Action.SCHEDULED}:
+            body += f"\nOn the site: {settings.SITE_ORIGIN}{article.get_absolute_url()}\n"
+        body += f"\nIn the newsroom: {_admin_link(article)}\n"
+    else:
+        return
+    if recipients:
+        send_mail(subject, body, None, recipients)

@@ -1,0 +1,353 @@
+"""The editorial workflow: the one place that knows who may move an article where.
+
+    draft ──submit──▶ in_review ──approve──▶ approved ──publish──▶ published
+      ▲                  │                     │  ▲                  │
+      └─ changes_requested ◀─request_changes───┘  └────unpublish─────┘
+    any state except archived ──archive──▶ archived
+
+Every function checks the article's current state (re-read under a row lock) and the
+user's permissions, raises `TransitionNotAllowed` with a reason, changes the article in
+one transaction, records an `ArticleEvent`, and sends its emails after commit. The admin,
+the management commands and the tests all come through here; nothing else writes
+`Article.status`.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from . import notifications
+from .models import Article, ArticleEvent
+
+Status = Article.Status
+Action = ArticleEvent.Action
+
+EDITABLE_BY_AUTHOR = {Status.DRAFT, Status.CHANGES_REQUESTED}
+
+
+class TransitionNotAllowed(Exception):
+    """The state or the user's role does not allow this change; the message says why."""
+
+
+class EditConflict(Exception):
+    """Somebody else saved the article since this edit started."""
+
+
+# Roles, as permissions -----------------------------------------------------------------
+
+
+def is_author_of(user, article):
+    return user.is_authenticated and article.author.user_id == user.pk
+
+
+def can_review(user):
+    return user.has_perm("articles.review_article")
+
+
+def can_publish(user):
+    return user.has_perm("articles.publish_article")
+
+
+def can_edit_any(user):
+    return user.has_perm("articles.edit_any_article")
+
+
+def can_view(user, article):
+    """Who may open an unpublished article in the admin or preview it."""
+    if not user.is_authenticated or not user.is_staff:
+        return False
+    if can_edit_any(user) or is_author_of(user, article):
+        return True
+    # Reviewers see what is, or has been, in front of the reviewers; never a draft.
+    return can_review(user) and article.status not in EDITABLE_BY_AUTHOR
+
+
+def can_edit(user, article):
+    """Who may change an article's content now."""
+    if can_edit_any(user):
+        return article.status != Status.ARCHIVED or user.is_superuser
+    return (
+        is_author_of(user, article)
+        and user.has_perm("articles.change_article")
+        and article.status in EDITABLE_BY_AUTHOR
+    )
+
+
+def visible_articles(user, queryset=None):
+    """The articles a staff user may list in the admin."""
+    queryset = Article.objects.all() if queryset is None else queryset
+    if can_edit_any(user):
+        return queryset
+    own = Q(author__user=user)
+    if can_review(user):
+        return queryset.filter(own | ~Q(status__in=EDITABLE_BY_AUTHOR))
+    return queryset.filter(own)
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    needs_comment: bool = False
+    needs_time: bool = False
+
+
+TRANSITIONS = {
+    "submit": Transition("submit", "Submit for review"),
+    "approve": Transition("approve", "Approve"),
+    "request_changes": Transition("request_changes", "Request changes", needs_comment=True),
+    "publish": Transition("publish", "Publish now"),
+    "schedule": Transition("schedule", "Schedule…", needs_time=True),
+    "unpublish": Transition("unpublish", "Unpublish"),
+    "archive": Transition("archive", "Archive"),
+}
+
+
+def available_transitions(article, user):
+    """The transitions this user may make on this article now, for the admin's buttons."""
+    checks = {
+        "submit": _check_submit,
+        "approve": _check_review,
+        "request_changes": _check_review,
+        "publish": _check_publish,
+        "schedule": _check_publish,
+        "unpublish": _check_unpublish,
+        "archive": _check_archive,
+    }
+    allowed = []
+    for name, check in checks.items():
+        try:
+            check(article, user)
+        except TransitionNotAllowed:
+            continue
+        allowed.append(TRANSITIONS[name])
+    return allowed
+
+
+# Checks --------------------------------------------------------------------------------
+
+
+def _refuse(message):
+    raise TransitionNotAllowed(message)
+
+
+def _check_submit(article, user):
+    if article.status not in EDITABLE_BY_AUTHOR:
+        _refuse(f"Only a draft or an article sent back can be submitted; this one is {article.get_status_display().lower()}.")
+    if not (
+        (is_author_of(user, article) and user.has_perm("articles.submit_article")) or can_edit_any(user)
+    ):
+        _refuse("Only the article's author or an editor can submit it for review.")
+
+
+def _check_review(article, user):
+    if article.status != Status.IN_REVIEW:
+        _refuse(f"Only an article in review can be reviewed; this one is {article.get_status_display().lower()}.")
+    if not can_review(user):
+        _refuse("Only reviewers and editors can review articles.")
+    if is_author_of(user, article):
+        _refuse("Nobody reviews their own article: another reviewer must do it.")
+
+
+def _check_publish(article, user):
+    if not can_publish(user):
+        _refuse("Only editors can publish articles.")
+    if article.status != Status.APPROVED:
+        _refuse(
+            "An article must be approved by a reviewer before it is published; "
+            f"this one is {article.get_status_display().lower()}."
+        )
+    if article.reviewer_id is None:
+        _refuse("This article has no approving reviewer.")
+
+
+def _check_unpublish(article, user):
+    if not can_publish(user):
+        _refuse("Only editors can unpublish articles.")
+    if article.status != Status.PUBLISHED:
+        _refuse("Only a published or scheduled article can be unpublished.")
+
+
+def _check_archive(article, user):
+    if not can_publish(user):
+        _refuse("Only editors can archive articles.")
+    if article.status == Status.ARCHIVED:
+        _refuse("This article is already archived.")
+
+
+# Transitions ---------------------------------------------------------------------------
+
+
+def _locked(article):
+    """Re-read the article under a row lock, so two transitions cannot interleave."""
+    article.refresh_from_db(from_queryset=Article.objects.select_for_update())
+    return article
+
+
+def _move(article, user, *, to, action, comment="", fields=()):
+    from_status = article.status
+    article.status = to
+    article.save(update_fields=["status", "updated_at", *fields])
+    event = ArticleEvent.objects.create(
+        article=article, user=user, action=action, from_status=from_status, to_status=to, comment=comment
+    )
+    transaction.on_commit(lambda: notifications.transition_happened(event))
+    return event
+
+
+def submit(article, user):
+    with transaction.atomic():
+        _check_submit(_locked(article), user)
+        return _move(article, user, to=Status.IN_REVIEW, action=Action.SUBMITTED)
+
+
+def approve(article, user, comment=""):
+    with transaction.atomic():
+        _check_review(_locked(article), user)
+        reviewer = getattr(user, "author_profile", None)
+        if reviewer is None:
+            _refuse("You need an Author profile to approve: readers are told who reviewed each article.")
+        if reviewer.pk == article.author_id:
+            _refuse("Nobody reviews their own article: another reviewer must do it.")
+        article.reviewer = reviewer
+        article.approved_at = timezone.now()
+        return _move(
+            article, user, to=Status.APPROVED, action=Action.APPROVED, comment=comment,
+            fields=["reviewer", "approved_at"],
+        )  # fmt: skip
+
+
+def request_changes(article, user, comment):
+    if not (comment or "").strip():
+        raise TransitionNotAllowed("Say what needs to change: a comment is required to send an article back.")
+    with transaction.atomic():
+        _check_review(_locked(article), user)
+        return _move(article, user, to=Status.CHANGES_REQUESTED, action=Action.CHANGES_REQUESTED, comment=comment.strip())
+
+
+def publish(article, user, at=None):
+    """Publish now, or at `at`: readers see it from that moment (the queryset decides)."""
+    now = timezone.now()
+    if at is not None and timezone.is_naive(at):
+        raise TransitionNotAllowed("The publication time needs a time zone.")
+    with transaction.atomic():
+        _check_publish(_locked(article), user)
+        article.published_at = at if at is not None and at > now else now
+        scheduled = article.published_at > now
+        return _move(
+            article, user, to=Status.PUBLISHED,
+            action=Action.SCHEDULED if scheduled else Action.PUBLISHED,
+            comment=f"For {article.published_at:%Y-%m-%d %H:%M %Z}" if scheduled else "",
+            fields=["published_at"],
+        )  # fmt: skip
+
+
+def unpublish(article, user, reason=""):
+    """Take an article off the site. It keeps its approval, so it can be published again."""
+    with transaction.atomic():
+        _check_unpublish(_locked(article), user)
+        return _move(article, user, to=Status.APPROVED, action=Action.UNPUBLISHED, comment=reason)
+
+
+def archive(article, user):
+    with transaction.atomic():
+        _check_archive(_locked(article), user)
+        return _move(article, user, to=Status.ARCHIVED, action=Action.ARCHIVED)
+
+
+# Content edits -------------------------------------------------------------------------
+
+
+def check_can_edit(article, user):
+    if not can_edit(user, article):
+        if article.status == Status.ARCHIVED:
+            _refuse("An archived article cannot be edited.")
+        if is_author_of(user, article) and article.status not in EDITABLE_BY_AUTHOR:
+            _refuse(
+                f"This article is {article.get_status_display().lower()}: you can edit it again "
+                "when it is a draft or sent back to you."
+            )
+        _refuse("You cannot edit this article.")
+
+
+def save_edit(article, user, *, changed_fields, expected_version=None, restored_from=None):
+    """Save an edit of an article's content, applying the workflow's rules.
+
+    - Nobody overwrites an edit they have not seen: if `expected_version` is not the
+      stored version, `EditConflict` is raised and nothing is saved.
+    - Changing the title, standfirst, body or take of an approved article voids the
+      approval and returns it to review.
+    - A published article corrected by an editor is live at once, and the correction is
+      recorded on the timeline.
+    """
+    creating = article.pk is None
+    with transaction.atomic():
+        if creating:
+            article.status = Status.DRAFT
+            article.version = 1
+            article.save()
+            ArticleEvent.objects.create(article=article, user=user, action=Action.CREATED, to_status=Status.DRAFT)
+            return article
+        stored = Article.objects.select_for_update().get(pk=article.pk)
+        if expected_version is not None and expected_version != stored.version:
+            raise EditConflict(
+                f"Somebody else saved this article (version {stored.version}) after you opened it "
+                f"(version {expected_version})."
+            )
+        check_can_edit(stored, user)
+        # The workflow's fields are never taken from a form.
+        article.status, article.reviewer_id = stored.status, stored.reviewer_id
+        article.published_at, article.approved_at = stored.published_at, stored.approved_at
+        article.version = stored.version + 1
+        content_changed = any(name in Article.CONTENT_FIELDS for name in changed_fields)
+
+        event = None
+        if restored_from is not None:
+            event = ArticleEvent(action=Action.RESTORED, comment=f"Restored the revision of {restored_from}.")
+        if content_changed and stored.status == Status.APPROVED:
+            article.reviewer_id = None
+            article.approved_at = None
+            article.status = Status.IN_REVIEW
+            event = ArticleEvent(
+                action=Action.APPROVAL_VOIDED,
+                comment=(event.comment + " " if event else "") + "Content changed after approval.",
+            )
+        elif content_changed and stored.status == Status.PUBLISHED and event is None:
+            event = ArticleEvent(action=Action.CORRECTED, comment="Changed: " + ", ".join(
+                name for name in changed_fields if name in Article.CONTENT_FIELDS
+            ))  # fmt: skip
+        article.save()
+        if event is not None:
+            event.article, event.user = article, user
+            event.from_status, event.to_status = stored.status, article.status
+            event.save()
+            if event.action == Action.APPROVAL_VOIDED:
+                transaction.on_commit(lambda: notifications.transition_happened(event))
+    return article
+
+
+def restore_revision(article, user, historical):
+    """Make an earlier revision's content current again, as a new revision."""
+    changed = []
+    for name in (*Article.CONTENT_FIELDS, "slug", "cover", "cover_alt"):
+        old_value = getattr(historical, name)
+        if getattr(article, name) != old_value:
+            setattr(article, name, old_value)
+            changed.append(name)
+    article._change_reason = f"Restored revision {historical.history_id}"
+    when = timezone.localtime(historical.history_date)
+    return save_edit(article, user, changed_fields=changed, restored_from=f"{when:%Y-%m-%d %H:%M}")
+
+
+def reviewers_to_notify(article):
+    User = get_user_model()
+    return (
+        User.objects.filter(is_active=True, is_staff=True)
+        .filter(Q(groups__permissions__codename="review_article") | Q(is_superuser=True))
+        .exclude(email="")
+        .exclude(pk=article.author.user_id)
+        .distinct()
+    )

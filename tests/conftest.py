@@ -1,0 +1,107 @@
+import io
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from tests.factories import PASSWORD, StaffUserFactory, SuperuserFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Each test stores uploads in its own empty folder, so "no file saved" is checkable."""
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = str(root)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def stored_files(media_root):
+    """A callable listing every file under MEDIA_ROOT."""
+
+    def list_files():
+        return sorted(path for path in Path(media_root).rglob("*") if path.is_file())
+
+    return list_files
+
+
+@pytest.fixture
+def staff_user(db):
+    return StaffUserFactory()
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    """A client logged in as staff without any model permissions."""
+    client.force_login(staff_user)
+    return client
+
+
+@pytest.fixture
+def superuser(db):
+    return SuperuserFactory()
+
+
+@pytest.fixture
+def editor_client(client, superuser):
+    """A client logged in through the admin login form, like an editor would."""
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": superuser.username, "password": PASSWORD}
+    )
+    assert response.status_code == 302, "the superuser could not log in"
+    return client
+
+
+@pytest.fixture
+def reader_user(db):
+    return UserFactory()
+
+
+def make_image_bytes(image_format, *, size=(32, 24), mode="RGB", exif=None, **save_options):
+    """An image in `image_format` (JPEG, PNG, WEBP, GIF, BMP, TIFF), made in memory."""
+    image = Image.new(mode, size, color=(200, 30, 30) if mode == "RGB" else 128)
+    buffer = io.BytesIO()
+    if exif is not None:
+        save_options["exif"] = exif
+    image.save(buffer, image_format, **save_options)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def image_bytes():
+    return make_image_bytes
+
+
+ARTICLE_ADD_URL = "/admin/articles/article/add/"
+
+
+@pytest.fixture
+def article_form_data(db):
+    """A callable giving POST data for the Article admin form.
+
+    Only what an editor fills in to create a draft. The status select is sent only while
+    the form still has one (the review workflow makes status read-only), and then only
+    as "draft"; published_at and reviewer are never sent.
+    """
+
+    def build(client, *, author, url=ARTICLE_ADD_URL, **overrides):
+        data = {
+            "title": "Solid-state batteries arrive",
+            "slug": "solid-state-batteries-arrive",
+            "standfirst": "Carmakers promise more range and faster charging.",
+            "body": "# Why it matters\n\nRange goes **up**.",
+            "take": "",
+            "cover_alt": "",
+            "author": str(author.pk),
+        }
+        page = client.get(url).content.decode()
+        if re.search(r'<select[^>]*\bname="status"', page):
+            data["status"] = "draft"
+        data.update(overrides)
+        return data
+
+    return build

@@ -1,0 +1,253 @@
+"""The launch content: fixtures/launch.json, written by fixtures/build_launch.py.
+
+The story: a newcomer runs `manage.py loaddata launch`, and the site opens with the
+Alliance article exactly as it stood on the original Auto Trendy site, linked both ways
+to its companion of the week before, the article about all-solid-state batteries.
+
+The seed capture is read from fixtures/seed/, a copy kept in the repository, so these
+tests do not need anything outside it.
+"""
+
+import html
+import importlib.util
+import json
+import re
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core import serializers
+from django.core.management import call_command
+from django.utils.html import strip_tags
+
+from articles.models import Article, Author, Topic
+
+FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
+LAUNCH_JSON = FIXTURES_DIR / "launch.json"
+BUILD_SCRIPT = FIXTURES_DIR / "build_launch.py"
+SEED = FIXTURES_DIR / "seed" / "alliance-from-start-to-future.txt"
+
+ALLIANCE_SLUG = "renault-nissan-mitsubishi-alliance-from-start-to-future"
+ASSB_SLUG = "all-solid-state-batteries"
+ASSB_URL = f"/articles/{ASSB_SLUG}/"
+STALE = "launch.json is stale: run `DJANGO_DEBUG=true .venv/bin/python fixtures/build_launch.py`"
+
+# The site's chrome in the page capture, not part of the article.
+CHROME_LINES = {"top of page", "Search", "bottom of page"}
+
+
+def read_seed():
+    """The captured article, split into its parts."""
+    text = SEED.read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.strip() not in CHROME_LINES]
+    blocks = [block.strip() for block in re.split(r"\n\s*\n", "\n".join(lines)) if block.strip()]
+    title, byline, review, *paragraphs, take_heading, take = blocks
+    assert take_heading == "Auto Trendy’s take:", "unexpected layout of the seed capture"
+    return {
+        "title": title,
+        "byline": byline,
+        "review": review,
+        "paragraphs": paragraphs,
+        "take_heading": take_heading.removesuffix(":"),
+        "take": take,
+    }
+
+
+def visible_text(markup):
+    """What a reader sees: tags stripped, entities decoded, whitespace collapsed."""
+    return " ".join(html.unescape(strip_tags(markup)).split())
+
+
+def paragraphs_of(markup):
+    return [visible_text(p) for p in re.findall(r"<p>(.*?)</p>", markup, flags=re.DOTALL)]
+
+
+class _LinkCollector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links = []  # (href, visible text)
+        self._open = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self._open = [dict(attrs).get("href"), ""]
+
+    def handle_data(self, data):
+        if self._open is not None:
+            self._open[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self._open is not None:
+            self.links.append((self._open[0], " ".join(self._open[1].split())))
+            self._open = None
+
+
+def links_in(markup):
+    collector = _LinkCollector()
+    collector.feed(markup)
+    return collector.links
+
+
+def fixture_records(model):
+    records = json.loads(LAUNCH_JSON.read_text(encoding="utf-8"))
+    return [record for record in records if record["model"] == model]
+
+
+def snapshot():
+    """Everything the fixture touches, including both many-to-many tables."""
+    objects = [*Author.objects.order_by("pk"), *Topic.objects.order_by("pk"), *Article.objects.order_by("pk")]
+    return {
+        "objects": serializers.serialize("json", objects),
+        "topics": sorted(Article.topics.through.objects.values_list("article_id", "topic_id")),
+        "related": sorted(Article.related.through.objects.values_list("from_article_id", "to_article_id")),
+    }
+
+
+@pytest.fixture
+def launch(db):
+    call_command("loaddata", "launch", verbosity=0)
+
+
+@pytest.fixture
+def alliance(launch):
+    return Article.objects.get(slug=ALLIANCE_SLUG)
+
+
+@pytest.fixture
+def assb(launch):
+    return Article.objects.get(slug=ASSB_SLUG)
+
+
+# Loading
+
+
+@pytest.mark.django_db
+def test_the_launch_content_loads_into_an_empty_database():
+    assert not Article.objects.exists() and not Author.objects.exists() and not Topic.objects.exists()
+
+    call_command("loaddata", "launch", verbosity=0)
+
+    assert set(Author.objects.values_list("slug", flat=True)) == {"daniel-andzhurov", "asaf-kedem"}
+    assert set(Article.objects.published().values_list("slug", flat=True)) == {ALLIANCE_SLUG, ASSB_SLUG}
+    assert 3 <= Topic.objects.count() <= 5
+
+
+@pytest.mark.django_db
+def test_loading_the_launch_content_a_second_time_changes_nothing():
+    call_command("loaddata", "launch", verbosity=0)
+    before = snapshot()
+
+    call_command("loaddata", "launch", verbosity=0)
+
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_every_launch_object_passes_model_validation(launch):
+    for obj in [*Author.objects.all(), *Topic.objects.all(), *Article.objects.all()]:
+        obj.full_clean()
+
+
+# The Alliance article, word for word
+
+
+def test_the_alliance_body_and_take_render_to_the_captured_text():
+    seed = read_seed()
+    records = fixture_records("articles.article")
+    (article,) = [r["fields"] for r in records if r["fields"]["slug"] == ALLIANCE_SLUG]
+
+    assert paragraphs_of(article["body_html"]) == seed["paragraphs"]
+    assert paragraphs_of(article["take_html"]) == [seed["take"]]
+
+
+def test_a_reader_sees_the_alliance_article_exactly_as_captured(client, alliance):
+    seed = read_seed()
+
+    response = client.get(f"/articles/{ALLIANCE_SLUG}/")
+
+    assert response.status_code == 200
+    text = visible_text(response.content.decode())
+    for part in (seed["title"], seed["byline"], seed["review"]):
+        assert part in text
+    assert seed["byline"] == "Written by Daniel Andzhurov – February 08, 2022"
+    assert seed["review"] == "Reviewed by Asaf Kedem"
+    # The paragraphs in their order, then the take under its heading.
+    position = 0
+    for part in [*seed["paragraphs"], seed["take_heading"], seed["take"]]:
+        found = text.find(part, position)
+        assert found != -1, f"not on the page (in this order): {part!r}"
+        position = found + len(part)
+
+
+def test_both_mentions_of_last_weeks_article_link_to_it(client, alliance, assb):
+    links = [(href, text) for href, text in links_in(alliance.body_html) if href == ASSB_URL]
+
+    assert links == [
+        (ASSB_URL, "an article about All-Solid-State-Batteries (ASSB)"),
+        (ASSB_URL, "Read more about batteries in the article from last week"),
+    ]
+    assert assb.get_absolute_url() == ASSB_URL
+    response = client.get(ASSB_URL)
+    assert response.status_code == 200
+    assert response.context["article"] == assb
+
+
+def test_a_reader_can_open_the_assb_article(client, assb):
+    response = client.get(ASSB_URL)
+
+    assert response.status_code == 200
+    text = visible_text(response.content.decode())
+    assert assb.title in text
+    assert "Written by Daniel Andzhurov – February 01, 2022" in text
+    assert "Reviewed by Asaf Kedem" in text
+    assert visible_text(assb.take_html) in text
+
+
+def test_the_two_articles_are_related_both_ways(client, alliance, assb):
+    assert list(alliance.related.all()) == [assb]
+    assert list(assb.related.all()) == [alliance]
+    assert list(client.get(alliance.get_absolute_url()).context["related_articles"]) == [assb]
+    assert list(client.get(assb.get_absolute_url()).context["related_articles"]) == [alliance]
+
+
+def test_bylines_dates_and_topics_are_as_published(alliance, assb):
+    daniel = Author.objects.get(slug="daniel-andzhurov")
+    asaf = Author.objects.get(slug="asaf-kedem")
+    assert (daniel.name, asaf.name) == ("Daniel Andzhurov", "Asaf Kedem")
+    for author in (daniel, asaf):
+        assert author.bio and not author.photo and author.user is None
+
+    assert alliance.title == "Renault-Nissan-Mitsubishi Alliance: from start to future"
+    assert alliance.published_at.date() == datetime(2022, 2, 8, tzinfo=UTC).date()
+    assert assb.published_at.date() == datetime(2022, 2, 1, tzinfo=UTC).date()
+    for article in (alliance, assb):
+        assert (article.author, article.reviewer) == (daniel, asaf)
+        assert article.status == Article.Status.PUBLISHED and article.is_live
+        assert article.standfirst and article.take
+        assert not article.cover and article.cover_alt == ""
+        assert article.topics.exists()
+    assert set(alliance.topics.all()) & set(assb.topics.all()), "the two articles share no topic"
+
+
+# The fixture stays in step with the renderer
+
+
+def test_stored_html_and_word_counts_match_a_fresh_render():
+    for record in fixture_records("articles.article"):
+        fields = record["fields"]
+        fresh = Article(body=fields["body"], take=fields["take"])
+        fresh.render()
+        slug = fields["slug"]
+        assert fields["body_html"] == fresh.body_html, f"{slug}: body_html differs; {STALE}"
+        assert fields["take_html"] == fresh.take_html, f"{slug}: take_html differs; {STALE}"
+        assert fields["word_count"] == fresh.word_count, f"{slug}: word_count differs; {STALE}"
+
+
+def test_launch_json_is_what_build_launch_writes():
+    spec = importlib.util.spec_from_file_location("build_launch", BUILD_SCRIPT)
+    build_launch = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build_launch)
+
+    assert LAUNCH_JSON.read_text(encoding="utf-8") == build_launch.build_json(), STALE

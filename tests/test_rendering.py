@@ -1,0 +1,364 @@
+"""The one renderer: Markdown in, safe HTML out, wherever Markdown is turned into HTML."""
+
+import html
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from articles.models import Article
+from articles.rendering import render_markdown
+from tests.factories import ArticleFactory
+
+# ---------------------------------------------------------------------------
+# What an editor writes
+
+
+def test_markdown_table_keeps_column_alignment_as_align_attributes():
+    html_out = render_markdown("| Model | Range | Price |\n|:--|:-:|--:|\n| EV1 | 400 km | 30k |")
+
+    assert "<table>" in html_out
+    assert '<th align="left">Model</th>' in html_out
+    assert '<th align="center">Range</th>' in html_out
+    assert '<td align="right">30k</td>' in html_out
+    assert "style=" not in html_out
+
+
+def test_fenced_code_block_is_shown_as_escaped_code():
+    html_out = render_markdown("```python\nprint('<b>torque</b>')\n```")
+
+    assert '<pre><code class="language-python">' in html_out
+    assert "print('&lt;b&gt;torque&lt;/b&gt;')" in html_out
+
+
+def test_footnotes_link_to_their_note_and_back():
+    html_out = render_markdown("Sales rose.[^1]\n\n[^1]: Figures from the maker.")
+
+    assert '<sup id="fnref:1"><a class="footnote-ref" href="#fn:1"' in html_out
+    assert '<div class="footnote">' in html_out
+    assert '<li id="fn:1">' in html_out
+    assert "Figures from the maker." in html_out
+    assert 'class="footnote-backref" href="#fnref:1"' in html_out
+
+
+def test_headings_get_anchor_ids_and_duplicates_stay_unique():
+    html_out = render_markdown("## Battery costs\n\ntext\n\n## Battery costs\n\n### The road *ahead*")
+
+    assert '<h2 id="battery-costs">Battery costs</h2>' in html_out
+    assert '<h2 id="battery-costs_1">Battery costs</h2>' in html_out
+    assert '<h3 id="the-road-ahead">The road <em>ahead</em></h3>' in html_out
+
+
+def test_a_markdown_h1_becomes_h2_because_the_page_title_is_the_h1():
+    html_out = render_markdown("# A big heading\n\nBody.")
+
+    assert "<h1" not in html_out
+    assert '<h2 id="a-big-heading">A big heading</h2>' in html_out
+
+
+def test_external_links_open_in_a_new_tab_without_opener():
+    html_out = render_markdown("[Maker](https://example.com/ev) and [plain](http://example.org/)")
+
+    links = parse_tags(html_out, "a")
+    assert len(links) == 2
+    for link in links:
+        assert link["target"] == "_blank"
+        assert link["rel"] == "noopener noreferrer"
+    assert links[0]["href"] == "https://example.com/ev"
+
+
+@pytest.mark.parametrize(
+    "markdown_text, href",
+    [
+        ("[other article](/articles/batteries/)", "/articles/batteries/"),
+        ("[relative](batteries/)", "batteries/"),
+        ("[section](#costs)", "#costs"),
+        ("[write to us](mailto:desk@example.com)", "mailto:desk@example.com"),
+    ],
+)
+def test_internal_links_stay_in_the_tab_and_carry_a_safe_rel(markdown_text, href):
+    (link,) = parse_tags(render_markdown(markdown_text), "a")
+
+    assert link["href"] == href
+    assert "target" not in link
+    assert link["rel"] == "noopener noreferrer"
+
+
+def test_raw_html_links_cannot_choose_their_own_target():
+    (link,) = parse_tags(render_markdown('<a href="https://example.com" target="_top">x</a>'), "a")
+
+    assert link.get("target") in (None, "_blank")
+    assert link["rel"] == "noopener noreferrer"
+
+
+def test_images_keep_src_and_alt():
+    (image,) = parse_tags(render_markdown("![A red car](/media/uploads/car.png)"), "img")
+
+    assert image == {"alt": "A red car", "src": "/media/uploads/car.png"}
+
+
+def test_empty_markdown_renders_to_nothing():
+    assert render_markdown("") == ""
+    assert render_markdown(None) == ""
+
+
+# ---------------------------------------------------------------------------
+# What an attacker might write
+
+XSS_PAYLOADS = {
+    "script-tag": "<script>alert(1)</script>",
+    "script-mixed-case": "<ScRiPt>alert(1)</sCrIpT>",
+    "script-src": '<script src="https://evil.example/x.js"></script>',
+    "script-in-paragraph": "Hello <script>alert(document.cookie)</script> world",
+    "unclosed-script": "<script>alert(1)",
+    "nested-script": "<scr<script>ipt>alert(1)</scr</script>ipt>",
+    "null-byte-script": "<scr\x00ipt>alert(1)</script>",
+    "img-onerror": "<img src=x onerror=alert(1)>",
+    "img-onerror-quoted": '<img src="x" onerror="alert(1)">',
+    "img-quote-breaking": '<img src="x` `<script>alert(1)</script>"` `>',
+    "img-quote-breaking-onerror": '<img src="x` `" onerror=alert(1)>',
+    "img-slash-separator": "<img/src=x/onerror=alert(1)>",
+    "img-srcset": '<img src="https://example.com/a.png" srcset="javascript:alert(1) 1x">',
+    "svg-onload": "<svg onload=alert(1)>",
+    "svg-script": "<svg><script>alert(1)</script></svg>",
+    "svg-animate-href": (
+        '<svg><a><animate attributeName="href" values="javascript:alert(1)"/><text y="20">x</text></a></svg>'
+    ),
+    "iframe": '<iframe src="https://evil.example"></iframe>',
+    "iframe-srcdoc": '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
+    "iframe-javascript": '<iframe src="javascript:alert(1)"></iframe>',
+    "frameset": '<frameset><frame src="javascript:alert(1)"></frameset>',
+    "object-data": '<object data="javascript:alert(1)"></object>',
+    "embed": '<embed src="data:text/html,<script>alert(1)</script>">',
+    "style-tag": "<style>body { background: url(javascript:alert(1)) }</style>",
+    "style-attribute": '<p style="background:url(javascript:alert(1))">x</p>',
+    "style-attribute-expression": '<div style="width: expression(alert(1))">x</div>',
+    "md-link-javascript": "[click](javascript:alert(1))",
+    "md-link-javascript-mixed-case": "[click](JaVaScRiPt:alert(1))",
+    "md-link-javascript-angle-brackets": "[click](<javascript:alert(1)>)",
+    "md-link-leading-space": "[click]( javascript:alert(1))",
+    "md-link-entity-encoded": "[click](&#106;avascript:alert(1))",
+    "md-link-hex-entity": "[click](&#x6A;avascript:alert(1))",
+    "md-link-tab-in-scheme": "[click](java\tscript:alert(1))",
+    "md-link-newline-entity": "[click](java&#10;script:alert(1))",
+    "md-link-vbscript": "[click](vbscript:msgbox(1))",
+    "md-link-data-html": "[click](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "md-image-data-svg": "![x](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+PC9zdmc+)",
+    "md-image-javascript": "![x](javascript:alert(1))",
+    "md-link-title-breakout": '[x](https://example.com "a\\" onmouseover=\\"alert(1)")',
+    "md-image-title-breakout": '![x](https://example.com/a.png "t\\" onerror=\\"alert(1)")',
+    "md-reference-javascript": "[click][evil]\n\n[evil]: javascript:alert(1)",
+    "md-reference-entity": "[click][evil]\n\n[evil]: &#x6A;avascript:alert(1)",
+    "autolink-javascript": "<javascript:alert(1)>",
+    "autolink-vbscript": "<vbscript:msgbox(1)>",
+    "html-link-javascript": '<a href="javascript:alert(1)">x</a>',
+    "html-link-leading-spaces": '<a href="  javascript:alert(1)">x</a>',
+    "html-link-control-chars": '<a href="&#1;&#2;javascript:alert(1)">x</a>',
+    "html-link-entity-colon": '<a href="javascript&colon;alert(1)">x</a>',
+    "html-link-tab-entity": '<a href="jav&#x09;ascript:alert(1)">x</a>',
+    "html-link-data": '<a href="data:text/html,<script>alert(1)</script>">x</a>',
+    "html-link-vbscript": '<a href="VBScript:msgbox(1)">x</a>',
+    "xlink-href": '<a xlink:href="javascript:alert(1)">x</a>',
+    "a-onclick": '<a href="https://example.com" onclick="alert(1)">x</a>',
+    "p-onmouseover": '<p onmouseover="alert(1)">hover</p>',
+    "h2-onfocus-autofocus": '<h2 id="x" tabindex="1" autofocus onfocus="alert(1)">x</h2>',
+    "code-onclick": '<code class="x" onclick="alert(1)">x</code>',
+    "details-ontoggle": "<details open ontoggle=alert(1)><summary>s</summary>x</details>",
+    "body-onload": "<body onload=alert(1)>",
+    "marquee-onstart": "<marquee onstart=alert(1)>x</marquee>",
+    "video-source-onerror": "<video><source onerror=alert(1)></video>",
+    "audio-src-javascript": '<audio src="javascript:alert(1)"></audio>',
+    "math-mxss": "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "math-href": '<math href="javascript:alert(1)">click</math>',
+    "math-maction": '<math><maction actiontype="statusline" xlink:href="javascript:alert(1)">x</maction></math>',
+    "form-action": '<form action="javascript:alert(1)"><input type="submit"></form>',
+    "button-formaction": '<button formaction="javascript:alert(1)">x</button>',
+    "input-onfocus": "<input autofocus onfocus=alert(1)>",
+    "textarea-breakout": "<textarea><script>alert(1)</script></textarea>",
+    "meta-refresh": '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+    "base-href": '<base href="https://evil.example/">',
+    "link-stylesheet": '<link rel="stylesheet" href="https://evil.example/x.css">',
+    "link-import": '<link rel="import" href="data:text/html,<script>alert(1)</script>">',
+    "comment-conditional": "<!--[if gte IE 4]><script>alert(1)</script><![endif]-->",
+    "comment-breakout": "<!-- --><script>alert(1)</script><!-- -->",
+    "comment-in-attribute": '<!--<img src="--><img src=x onerror=alert(1)//">',
+    "template": "<template><script>alert(1)</script><img src=x onerror=alert(1)></template>",
+    "noscript-breakout": '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
+    "title-attribute-breakout": '<a title=\'"><script>alert(1)</script>\' href="https://example.com">x</a>',
+}
+
+FORBIDDEN_TAGS = {
+    "script", "iframe", "frame", "frameset", "object", "embed", "applet", "style", "form", "input",
+    "button", "textarea", "select", "meta", "base", "link", "svg", "math", "template", "noscript",
+    "body", "html", "head", "video", "audio", "source", "marquee", "animate",
+}  # fmt: skip
+FORBIDDEN_ATTRIBUTES = {"style", "srcdoc", "formaction", "action", "srcset", "xlink:href", "autofocus"}
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "poster", "background", "xlink:href"}
+SAFE_SCHEMES = {"http", "https", "mailto"}
+_C0_CONTROLS_AND_SPACE = "".join(chr(code) for code in range(0x21))
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
+
+
+class _TagCollector(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    handle_startendtag = handle_starttag
+
+
+def parse_tags(html_text, only=None):
+    """Every start tag in `html_text` as (name, attributes), or the attributes of `only` tags."""
+    collector = _TagCollector()
+    collector.feed(html_text)
+    collector.close()
+    if only:
+        return [attrs for tag, attrs in collector.tags if tag == only]
+    return collector.tags
+
+
+def url_scheme(value):
+    """The scheme a browser would see in a URL attribute, or None for a relative URL."""
+    # Browsers drop tabs and newlines anywhere in a URL and trim controls and spaces.
+    url = re.sub(r"[\t\n\r]", "", html.unescape(value or "")).strip(_C0_CONTROLS_AND_SPACE)
+    match = _SCHEME.match(url.lower())
+    return match.group(1) if match else None
+
+
+def assert_safe_html(html_text):
+    """No script, no event handler, no style, no dangerous tag, no unsafe URL scheme."""
+    lowered = html_text.lower()
+    assert "<script" not in lowered
+    for tag, attrs in parse_tags(html_text):
+        assert tag not in FORBIDDEN_TAGS, f"<{tag}> survived in {html_text!r}"
+        for name, value in attrs.items():
+            assert not name.startswith("on"), f"event handler {name}= on <{tag}> in {html_text!r}"
+            assert name not in FORBIDDEN_ATTRIBUTES, f"{name}= on <{tag}> in {html_text!r}"
+            if name in URL_ATTRIBUTES:
+                scheme = url_scheme(value)
+                assert scheme is None or scheme in SAFE_SCHEMES, f"{name}={value!r} on <{tag}>"
+                for bad in ("javascript:", "vbscript:", "data:"):
+                    assert bad not in re.sub(r"[\t\n\r]", "", html.unescape(value or "")).lower(), (
+                        f"{name}={value!r} on <{tag}>"
+                    )
+
+
+def test_the_corpus_is_large_enough():
+    assert len(XSS_PAYLOADS) >= 30
+
+
+@pytest.mark.parametrize("payload", XSS_PAYLOADS.values(), ids=XSS_PAYLOADS.keys())
+def test_renderer_neutralises_xss_payload(payload):
+    assert_safe_html(render_markdown(payload))
+
+
+@pytest.mark.parametrize(
+    "unsafe_html",
+    [
+        "<script>alert(1)</script>",
+        '<img src="x" onerror="alert(1)">',
+        '<a href="javascript:alert(1)">x</a>',
+        '<a href="&#106;avascript:alert(1)">x</a>',
+        '<p style="color:red">x</p>',
+        '<iframe src="https://evil.example"></iframe>',
+        '<img src="data:image/png;base64,AAAA">',
+    ],
+)
+def test_the_safety_check_itself_catches_unsafe_html(unsafe_html):
+    # Guards the guard: if assert_safe_html let these through, the corpus would prove nothing.
+    with pytest.raises(AssertionError):
+        assert_safe_html(unsafe_html)
+
+
+def test_harmless_parts_of_a_payload_survive_as_text():
+    html_out = render_markdown('Before <script>alert(1)</script> after <a href="javascript:x()">link</a>')
+
+    assert "Before" in html_out
+    assert "after" in html_out
+    assert ">link</a>" in html_out
+
+
+# ---------------------------------------------------------------------------
+# The same safety through the real paths
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("payload", XSS_PAYLOADS.values(), ids=XSS_PAYLOADS.keys())
+def test_saving_an_article_stores_sanitized_body_and_take(payload):
+    article = ArticleFactory(body=f"Intro paragraph.\n\n{payload}", take=f"Our view.\n\n{payload}")
+
+    stored = Article.objects.get(pk=article.pk)
+    assert "Intro paragraph." in stored.body_html
+    assert "Our view." in stored.take_html
+    assert_safe_html(stored.body_html)
+    assert_safe_html(stored.take_html)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("payload", XSS_PAYLOADS.values(), ids=XSS_PAYLOADS.keys())
+def test_editor_preview_returns_sanitized_html(staff_client, payload):
+    response = staff_client.post(settings.MARKDOWNX_URLS_PATH, {"content": f"Preview text.\n\n{payload}"})
+
+    assert response.status_code == 200
+    preview = response.content.decode()
+    assert "Preview text." in preview
+    assert_safe_html(preview)
+
+
+@pytest.mark.django_db
+def test_editor_preview_matches_what_readers_get(staff_client):
+    markdown_text = "# Title\n\n| a | b |\n|:-|-:|\n| 1 | 2 |\n\n[x](https://example.com)[^n]\n\n[^n]: note"
+
+    response = staff_client.post(settings.MARKDOWNX_URLS_PATH, {"content": markdown_text})
+
+    assert response.content.decode() == render_markdown(markdown_text)
+    assert response.content.decode() == ArticleFactory(body=markdown_text).body_html
+
+
+@pytest.mark.django_db
+def test_editor_preview_without_content_is_a_bad_request_not_an_error(staff_client):
+    response = staff_client.post(settings.MARKDOWNX_URLS_PATH, {})
+
+    assert response.status_code == 400
+
+
+# ---------------------------------------------------------------------------
+# Re-rendering stored HTML
+
+
+@pytest.mark.django_db
+def test_rerender_articles_restores_tampered_html_without_touching_updated_at():
+    article = ArticleFactory(body="# Heading\n\nSafe *text*.", take="A **take**.")
+    untouched = ArticleFactory(body="Left alone.")
+    expected_body, expected_take = article.body_html, article.take_html
+    Article.objects.filter(pk=article.pk).update(
+        body_html='<script>alert("stale")</script>', take_html="<p>old</p>", word_count=999
+    )
+    updated_at = Article.objects.get(pk=article.pk).updated_at
+    untouched_updated_at = Article.objects.get(pk=untouched.pk).updated_at
+
+    call_command("rerender_articles", stdout=(output := _Output()))
+
+    article.refresh_from_db()
+    assert article.body_html == expected_body
+    assert article.take_html == expected_take
+    assert article.word_count == 3
+    assert article.updated_at == updated_at
+    assert Article.objects.get(pk=untouched.pk).updated_at == untouched_updated_at
+    assert "Re-rendered 2 articles; 1 changed." in output.text
+
+
+class _Output:
+    def __init__(self):
+        self.text = ""
+
+    def write(self, text):
+        self.text += text
+
+    def flush(self):
+        pass
