@@ -21,6 +21,12 @@ class MarkdownImageUploadForm(ImageForm):
     def clean_image(self):
         return images.clean_upload(self.cleaned_data["image"], max_edge=settings.IMAGE_UPLOAD_MAX_EDGE)
 
+    def clean(self):
+        # markdownx's clean() returns the upload itself, which Django would then keep
+        # as cleaned_data (and save() would fail with a 500): keep the dict.
+        super().clean()
+        return self.cleaned_data
+
     def save(self, commit=True):
         image = self.cleaned_data["image"]
         return self._save(image, image.name, commit)

@@ -1,0 +1,305 @@
+"""The editorial workflow: who may move an article where, and what each move leaves behind."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group
+from django.core import mail
+from django.core.management import call_command
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from articles import workflow
+from articles.models import Article, ArticleEvent
+from articles.roles import AUTHORS, EDITORS, REVIEWERS
+from tests.factories import ArticleFactory, AuthorFactory, StaffUserFactory, SuperuserFactory, UserFactory
+
+Status = Article.Status
+pytestmark = pytest.mark.django_db
+
+
+def member(group_name, **kwargs):
+    """A staff user in one newsroom group, with a byline."""
+    user = StaffUserFactory(**kwargs)
+    user.groups.add(Group.objects.get(name=group_name))
+    AuthorFactory(user=user, name=user.username.title())
+    return user
+
+
+@pytest.fixture
+def newsroom():
+    superuser = SuperuserFactory()
+    AuthorFactory(user=superuser, name="Super User")
+    return {
+        "anonymous": None,
+        "author": member(AUTHORS),
+        "other_author": member(AUTHORS),
+        "reviewer": member(REVIEWERS),
+        "editor": member(EDITORS),
+        "superuser": superuser,
+    }
+
+
+def article_in(status, author_user, **kwargs):
+    article = ArticleFactory(author=author_user.author_profile, status=Status.DRAFT)
+    reviewer = kwargs.pop("reviewer", None)
+    fields = {"status": status, **kwargs}
+    if status in {Status.APPROVED, Status.PUBLISHED}:
+        fields["reviewer"] = reviewer or AuthorFactory()
+    if status == Status.PUBLISHED:
+        fields.setdefault("published_at", timezone.now() - timedelta(hours=1))
+    Article.objects.filter(pk=article.pk).update(**fields)
+    article.refresh_from_db()
+    return article
+
+
+def run(transition, article, user):
+    user = user or UserFactory.build()  # AnonymousUser-like: not authenticated
+    if user.pk is None:
+        from django.contrib.auth.models import AnonymousUser
+
+        user = AnonymousUser()
+    if transition == "submit":
+        return workflow.submit(article, user)
+    if transition == "approve":
+        return workflow.approve(article, user)
+    if transition == "request_changes":
+        return workflow.request_changes(article, user, "Please check the figures.")
+    if transition == "publish":
+        return workflow.publish(article, user)
+    if transition == "unpublish":
+        return workflow.unpublish(article, user)
+    if transition == "archive":
+        return workflow.archive(article, user)
+    raise AssertionError(transition)
+
+
+# (transition, the state it starts from, who may make it)
+MATRIX = [
+    ("submit", Status.DRAFT, {"author", "editor", "superuser"}),
+    ("submit", Status.CHANGES_REQUESTED, {"author", "editor", "superuser"}),
+    ("approve", Status.IN_REVIEW, {"reviewer", "editor", "superuser"}),
+    ("request_changes", Status.IN_REVIEW, {"reviewer", "editor", "superuser"}),
+    ("publish", Status.APPROVED, {"editor", "superuser"}),
+    ("unpublish", Status.PUBLISHED, {"editor", "superuser"}),
+    ("archive", Status.PUBLISHED, {"editor", "superuser"}),
+    ("archive", Status.DRAFT, {"editor", "superuser"}),
+]
+ROLES = ["anonymous", "author", "other_author", "reviewer", "editor", "superuser"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("transition", "start", "allowed"), MATRIX, ids=lambda v: v if isinstance(v, str) else None)
+def test_permission_matrix_for_transitions(newsroom, role, transition, start, allowed):
+    article = article_in(start, newsroom["author"])
+    if role in allowed:
+        run(transition, article, newsroom[role])
+        article.refresh_from_db()
+        assert article.status != start
+        assert ArticleEvent.objects.filter(article=article).exists()
+    else:
+        with pytest.raises(workflow.TransitionNotAllowed):
+            run(transition, article, newsroom[role])
+        article.refresh_from_db()
+        assert article.status == start
+
+
+@pytest.mark.parametrize(
+    ("transition", "wrong_state"),
+    [
+        ("submit", Status.IN_REVIEW),
+        ("submit", Status.PUBLISHED),
+        ("approve", Status.DRAFT),
+        ("approve", Status.APPROVED),
+        ("request_changes", Status.DRAFT),
+        ("publish", Status.DRAFT),
+        ("publish", Status.IN_REVIEW),
+        ("publish", Status.CHANGES_REQUESTED),
+        ("unpublish", Status.APPROVED),
+        ("archive", Status.ARCHIVED),
+    ],
+)
+def test_a_transition_from_the_wrong_state_is_refused_with_a_reason(newsroom, transition, wrong_state):
+    article = article_in(wrong_state, newsroom["author"])
+    with pytest.raises(workflow.TransitionNotAllowed) as refusal:
+        run(transition, article, newsroom["superuser"])
+    assert str(refusal.value)
+    article.refresh_from_db()
+    assert article.status == wrong_state
+
+
+def test_nobody_reviews_their_own_article_not_even_a_superuser(newsroom):
+    article = article_in(Status.IN_REVIEW, newsroom["superuser"])
+    with pytest.raises(workflow.TransitionNotAllowed, match="own article"):
+        workflow.approve(article, newsroom["superuser"])
+    reviewer_writing = member(REVIEWERS)
+    own = article_in(Status.IN_REVIEW, reviewer_writing)
+    with pytest.raises(workflow.TransitionNotAllowed, match="own article"):
+        workflow.request_changes(own, reviewer_writing, "Looks fine to me")
+
+
+def test_the_database_refuses_a_reviewer_who_is_the_author(newsroom):
+    article = article_in(Status.DRAFT, newsroom["author"])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Article.objects.filter(pk=article.pk).update(reviewer=article.author)
+
+
+def test_approval_records_the_reviewer_and_time(newsroom):
+    article = article_in(Status.IN_REVIEW, newsroom["author"])
+    workflow.approve(article, newsroom["reviewer"], comment="Solid piece.")
+    article.refresh_from_db()
+    assert article.status == Status.APPROVED
+    assert article.reviewer == newsroom["reviewer"].author_profile
+    assert article.approved_at is not None
+    event = article.events.get(action=ArticleEvent.Action.APPROVED)
+    assert (event.user, event.from_status, event.to_status, event.comment) == (
+        newsroom["reviewer"], Status.IN_REVIEW, Status.APPROVED, "Solid piece."
+    )
+
+
+def test_sending_back_needs_a_comment(newsroom):
+    article = article_in(Status.IN_REVIEW, newsroom["author"])
+    with pytest.raises(workflow.TransitionNotAllowed, match="comment"):
+        workflow.request_changes(article, newsroom["reviewer"], "   ")
+
+
+def test_publishing_needs_an_approval(newsroom):
+    article = article_in(Status.IN_REVIEW, newsroom["author"])
+    with pytest.raises(workflow.TransitionNotAllowed, match="approved"):
+        workflow.publish(article, newsroom["editor"])
+    assert not Article.objects.published().exists()
+
+
+def test_a_scheduled_article_appears_to_readers_at_its_time_without_any_job(newsroom, client):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        article = article_in(Status.APPROVED, newsroom["author"])
+        workflow.publish(article, newsroom["editor"], at=start + timedelta(days=2))
+        assert article.events.filter(action=ArticleEvent.Action.SCHEDULED).exists()
+        assert not Article.objects.published().filter(pk=article.pk).exists()
+        assert client.get(article.get_absolute_url()).status_code == 404
+        assert article.title not in client.get("/").content.decode()
+    with time_machine.travel(start + timedelta(days=2, seconds=1), tick=False):
+        assert Article.objects.published().filter(pk=article.pk).exists()
+        assert client.get(article.get_absolute_url()).status_code == 200
+        assert article.title in client.get("/").content.decode()
+
+
+def test_unpublishing_takes_the_article_off_the_site_and_keeps_the_approval(newsroom, client):
+    article = article_in(Status.PUBLISHED, newsroom["author"])
+    assert client.get(article.get_absolute_url()).status_code == 200
+    workflow.unpublish(article, newsroom["editor"], reason="Legal check")
+    article.refresh_from_db()
+    assert article.status == Status.APPROVED and article.reviewer is not None
+    assert client.get(article.get_absolute_url()).status_code == 404
+
+
+def test_editing_an_approved_article_voids_the_approval(newsroom):
+    article = article_in(Status.APPROVED, newsroom["author"])
+    article.body += "\n\nOne more paragraph."
+    workflow.save_edit(article, newsroom["editor"], changed_fields=["body"])
+    article.refresh_from_db()
+    assert article.status == Status.IN_REVIEW
+    assert article.reviewer is None
+    assert article.events.filter(action=ArticleEvent.Action.APPROVAL_VOIDED).exists()
+
+
+def test_an_editor_corrects_a_published_article_live_and_it_is_recorded(newsroom, client):
+    article = article_in(Status.PUBLISHED, newsroom["author"])
+    article.body = "Corrected figures: 35 new EV models."
+    workflow.save_edit(article, newsroom["editor"], changed_fields=["body"])
+    article.refresh_from_db()
+    assert article.status == Status.PUBLISHED
+    assert "Corrected figures" in client.get(article.get_absolute_url()).content.decode()
+    assert article.events.filter(action=ArticleEvent.Action.CORRECTED, user=newsroom["editor"]).exists()
+
+
+def test_an_author_cannot_edit_once_submitted(newsroom):
+    article = article_in(Status.IN_REVIEW, newsroom["author"])
+    article.title = "Sneaky change"
+    with pytest.raises(workflow.TransitionNotAllowed):
+        workflow.save_edit(article, newsroom["author"], changed_fields=["title"])
+    assert Article.objects.get(pk=article.pk).title != "Sneaky change"
+
+
+def test_a_stale_edit_is_refused(newsroom):
+    article = article_in(Status.DRAFT, newsroom["author"])
+    first = Article.objects.get(pk=article.pk)
+    second = Article.objects.get(pk=article.pk)
+    first.title = "First"
+    workflow.save_edit(first, newsroom["author"], changed_fields=["title"], expected_version=first.version)
+    second.title = "Second"
+    with pytest.raises(workflow.EditConflict):
+        workflow.save_edit(second, newsroom["author"], changed_fields=["title"], expected_version=second.version)
+    assert Article.objects.get(pk=article.pk).title == "First"
+
+
+def test_every_transition_is_on_the_timeline_in_order(newsroom):
+    article = article_in(Status.DRAFT, newsroom["author"])
+    workflow.submit(article, newsroom["author"])
+    workflow.request_changes(article, newsroom["reviewer"], "Cite the source.")
+    workflow.submit(article, newsroom["author"])
+    workflow.approve(article, newsroom["reviewer"])
+    workflow.publish(article, newsroom["editor"])
+    actions = list(article.events.order_by("created_at", "id").values_list("action", "from_status", "to_status"))
+    assert actions == [
+        ("submitted", "draft", "in_review"),
+        ("changes_requested", "in_review", "changes_requested"),
+        ("submitted", "changes_requested", "in_review"),
+        ("approved", "in_review", "approved"),
+        ("published", "approved", "published"),
+    ]
+
+
+def test_notifications_go_to_reviewers_then_to_the_author(newsroom, django_capture_on_commit_callbacks):
+    newsroom["author"].email = "writer@example.com"
+    newsroom["author"].save()
+    newsroom["reviewer"].email = "reviewer@example.com"
+    newsroom["reviewer"].save()
+    article = article_in(Status.DRAFT, newsroom["author"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.submit(article, newsroom["author"])
+    assert len(mail.outbox) == 1
+    assert "reviewer@example.com" in mail.outbox[0].to
+    assert "writer@example.com" not in mail.outbox[0].to
+    assert article.title in mail.outbox[0].subject
+
+    for step, expected_subject in [
+        (lambda: workflow.request_changes(article, newsroom["reviewer"], "Add sources."), "Changes requested"),
+        (lambda: workflow.submit(article, newsroom["author"]), "For review"),
+        (lambda: workflow.approve(article, newsroom["reviewer"]), "Approved"),
+        (lambda: workflow.publish(article, newsroom["editor"]), "Published"),
+    ]:
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            step()
+        assert len(mail.outbox) == 1, expected_subject
+        assert mail.outbox[0].subject.startswith(expected_subject)
+    assert mail.outbox[0].to == ["writer@example.com"]
+
+
+def test_add_staff_creates_a_user_with_a_byline_and_changes_the_role_on_rerun(capsys):
+    call_command("add_staff", "maria", "--role", "author", "--name", "Maria Costa", "--email", "m@example.com")
+    output = capsys.readouterr().out
+    assert "/accounts/reset/" in output
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(username="maria")
+    assert user.is_staff and list(user.groups.values_list("name", flat=True)) == [AUTHORS]
+    assert user.author_profile.name == "Maria Costa"
+    assert user.author_profile.slug == "maria-costa"
+
+    call_command("add_staff", "maria", "--role", "reviewer")
+    user.refresh_from_db()
+    assert get_user_model().objects.filter(username="maria").count() == 1
+    assert list(user.groups.values_list("name", flat=True)) == [REVIEWERS]
+    assert user.author_profile.name == "Maria Costa"
+    assert user.has_perm("articles.review_article") and not user.has_perm("articles.publish_article")
+
+
+def test_every_fresh_database_has_the_three_groups():
+    assert set(Group.objects.values_list("name", flat=True)) >= {AUTHORS, REVIEWERS, EDITORS}
+    assert Group.objects.get(name=EDITORS).permissions.filter(codename="publish_article").exists()
+    assert not Group.objects.get(name=AUTHORS).permissions.filter(codename="publish_article").exists()
