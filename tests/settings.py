@@ -20,3 +20,4 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STATIC_ROOT = tempfile.mkdtemp(prefix="autotrendy-test-static-")

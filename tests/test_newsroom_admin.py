@@ -1,0 +1,314 @@
+"""The admin as the newsroom's desk: buttons, per-role pages, previews, history, conflicts."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from articles import preview, workflow
+from articles.models import Article, ArticleEvent, SlugRedirect
+from articles.roles import AUTHORS, EDITORS, REVIEWERS
+from tests.factories import ArticleFactory, AuthorFactory, StaffUserFactory, SuperuserFactory
+
+Status = Article.Status
+pytestmark = pytest.mark.django_db
+
+
+def member(group_name):
+    user = StaffUserFactory()
+    user.groups.add(Group.objects.get(name=group_name))
+    AuthorFactory(user=user, name=user.username.title())
+    return user
+
+
+@pytest.fixture
+def people():
+    superuser = SuperuserFactory()
+    AuthorFactory(user=superuser, name="Super User")
+    return {
+        "author": member(AUTHORS),
+        "other_author": member(AUTHORS),
+        "reviewer": member(REVIEWERS),
+        "editor": member(EDITORS),
+        "superuser": superuser,
+    }
+
+
+def login(client, user):
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def draft_of(user, **kwargs):
+    return ArticleFactory(author=user.author_profile, **kwargs)
+
+
+def set_status(article, status, **fields):
+    Article.objects.filter(pk=article.pk).update(status=status, **fields)
+    article.refresh_from_db()
+    return article
+
+
+def admin_url(article, suffix="change/"):
+    return f"/admin/articles/article/{article.pk}/{suffix}"
+
+
+# Who may open which admin page, for the author's own draft.
+PAGES = ["changelist", "add", "change", "history", "preview"]
+EXPECTED = {
+    # role: pages answered 200; every other page is refused (302 to login, 403 or 404)
+    "anonymous": set(),
+    "author": {"changelist", "add", "change", "history", "preview"},
+    "other_author": {"changelist", "add"},
+    "reviewer": {"changelist"},
+    "editor": {"changelist", "add", "change", "history", "preview"},
+    "superuser": {"changelist", "add", "change", "history", "preview"},
+}
+
+
+@pytest.mark.parametrize("role", list(EXPECTED))
+@pytest.mark.parametrize("page", PAGES)
+def test_admin_page_matrix_for_a_draft(client, people, role, page):
+    article = draft_of(people["author"])
+    url = {
+        "changelist": "/admin/articles/article/",
+        "add": "/admin/articles/article/add/",
+        "change": admin_url(article),
+        "history": admin_url(article, "history/"),
+        "preview": admin_url(article, "preview/"),
+    }[page]
+    response = login(client, people.get(role)).get(url)
+    if page in EXPECTED[role]:
+        assert response.status_code == 200, (role, page)
+    else:
+        assert response.status_code in {302, 403, 404}, (role, page, response.status_code)
+        if role == "anonymous":
+            assert response.status_code == 302 and "/admin/login/" in response["Location"]
+        if response.status_code == 200:
+            raise AssertionError("the page was shown")
+
+
+def test_another_authors_draft_is_not_listed_and_not_openable(client, people):
+    draft = draft_of(people["author"], title="Secret scoop on batteries")
+    login(client, people["other_author"])
+    assert "Secret scoop" not in client.get("/admin/articles/article/").content.decode()
+    assert client.get(admin_url(draft)).status_code == 403
+    assert client.get(admin_url(draft, "preview/")).status_code == 403
+
+
+def test_reviewer_sees_articles_awaiting_review_and_can_open_them(client, people):
+    waiting = set_status(draft_of(people["author"], title="Waiting for review"), Status.IN_REVIEW)
+    draft_of(people["author"], title="Still a draft")
+    login(client, people["reviewer"])
+    listing = client.get("/admin/articles/article/?for=my-review").content.decode()
+    assert "Waiting for review" in listing and "Still a draft" not in listing
+    page = client.get(admin_url(waiting)).content.decode()
+    assert "Approve" in page and "Request changes" in page and "Publish now" not in page
+
+
+@pytest.mark.parametrize(
+    ("role", "status", "buttons", "absent"),
+    [
+        ("author", Status.DRAFT, ["Submit for review"], ["Approve", "Publish now", "Archive"]),
+        ("reviewer", Status.IN_REVIEW, ["Approve", "Request changes"], ["Submit for review", "Publish now"]),
+        ("editor", Status.APPROVED, ["Publish now", "Schedule…", "Archive"], ["Approve", "Unpublish"]),
+        ("editor", Status.PUBLISHED, ["Unpublish", "Archive"], ["Publish now", "Approve"]),
+    ],
+)
+def test_change_page_shows_exactly_the_buttons_this_user_may_use(client, people, role, status, buttons, absent):
+    extra = {"reviewer": AuthorFactory()} if status in {Status.APPROVED, Status.PUBLISHED} else {}
+    if status == Status.PUBLISHED:
+        extra["published_at"] = timezone.now()
+    article = set_status(draft_of(people["author"]), status, **extra)
+    page = login(client, people[role]).get(admin_url(article)).content.decode()
+    labels = re.findall(r'<button type="submit" class="button" name="action" value="[^"]+">([^<]+)</button>', page)
+    for label in buttons:
+        assert label in labels
+    for label in absent:
+        assert label not in labels
+
+
+def test_the_whole_story_through_the_admin_buttons(client, people):
+    author, reviewer, editor = people["author"], people["reviewer"], people["editor"]
+    article = draft_of(author, title="Hydrogen or batteries?")
+
+    login(client, author).post(admin_url(article, "workflow/submit/"))
+    assert Article.objects.get(pk=article.pk).status == Status.IN_REVIEW
+
+    login(client, reviewer)
+    response = client.post(admin_url(article, "workflow/request_changes/"), {"comment": ""}, follow=True)
+    assert "comment is required" in response.content.decode()
+    client.post(admin_url(article, "workflow/request_changes/"), {"comment": "Add the 2030 figures."})
+    assert Article.objects.get(pk=article.pk).status == Status.CHANGES_REQUESTED
+
+    login(client, author).post(admin_url(article, "workflow/submit/"))
+    login(client, reviewer).post(admin_url(article, "workflow/approve/"))
+    article.refresh_from_db()
+    assert article.status == Status.APPROVED and article.reviewer == reviewer.author_profile
+
+    login(client, editor).post(admin_url(article, "workflow/publish/"))
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "Hydrogen or batteries?" in page
+    assert f"Reviewed by {reviewer.author_profile.name}" in re.sub(r"<[^>]+>", "", page)
+
+    timeline = client.get(admin_url(article)).content.decode()
+    assert "Add the 2030 figures." in timeline
+    assert timeline.count('class="timeline__item"') == 5
+
+
+def test_refused_transition_by_url_is_a_message_not_a_change(client, people):
+    article = set_status(draft_of(people["author"]), Status.IN_REVIEW)
+    response = login(client, people["author"]).post(admin_url(article, "workflow/approve/"), follow=True)
+    assert response.status_code == 200
+    assert "own article" in response.content.decode() or "Only reviewers" in response.content.decode()
+    assert Article.objects.get(pk=article.pk).status == Status.IN_REVIEW
+    assert client.get(admin_url(article, "workflow/approve/")).status_code == 405
+
+
+def test_scheduling_from_the_admin(client, people):
+    article = set_status(draft_of(people["author"]), Status.APPROVED, reviewer=AuthorFactory())
+    when = timezone.localtime() + timedelta(days=1)
+    login(client, people["editor"]).post(admin_url(article, "workflow/schedule/"), {"at": when.strftime("%Y-%m-%dT%H:%M")})
+    article.refresh_from_db()
+    assert article.status == Status.PUBLISHED
+    assert abs((article.published_at - when).total_seconds()) < 60
+    assert not Article.objects.published().filter(pk=article.pk).exists()
+    assert "Scheduled for" in client.get("/admin/articles/article/").content.decode()
+    response = client.post(admin_url(article, "workflow/schedule/"), {"at": "next tuesday"}, follow=True)
+    assert response.status_code == 200
+
+
+def _form_data(page, **changes):
+    """The change form's current values, as a browser would send them back."""
+    data = {}
+    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page):
+        data[name] = value
+    for name, value in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>\n?(.*?)</textarea>', page, re.S):
+        data[name] = value
+    for name in ("author",):
+        match = re.search(rf'<select[^>]*name="{name}"[^>]*>.*?<option value="(\d+)" selected', page, re.S)
+        if match:
+            data[name] = match.group(1)
+    data.pop("csrfmiddlewaretoken", None)
+    data.pop("_addanother", None)
+    data.pop("_continue", None)
+    data.update(changes)
+    return {key: value for key, value in data.items() if not key.startswith("initial-")}
+
+
+def test_concurrent_edit_the_second_save_is_refused_and_keeps_its_text(client, django_user_model, people):
+    from django.test import Client
+
+    article = draft_of(people["editor"], title="Original title", body="Original body")
+    first, second = Client(), Client()
+    first.force_login(people["editor"])
+    second.force_login(people["superuser"])
+    first_page = first.get(admin_url(article)).content.decode()
+    second_page = second.get(admin_url(article)).content.decode()
+
+    saved = first.post(admin_url(article), _form_data(first_page, title="First editor's title"))
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+
+    refused = second.post(admin_url(article), _form_data(second_page, body="My careful rewrite of the body"))
+    page = refused.content.decode()
+    assert refused.status_code == 200
+    assert "Somebody else saved this article" in page
+    assert "My careful rewrite of the body" in page  # nothing typed is lost
+    assert "/history/compare/" in page
+    assert Article.objects.get(pk=article.pk).title == "First editor's title"
+    assert Article.objects.get(pk=article.pk).body == "Original body"
+
+    # Having seen the conflict, saving again replaces the other version on purpose.
+    again = second.post(admin_url(article), _form_data(page, body="My careful rewrite of the body"))
+    assert again.status_code == 302
+    assert Article.objects.get(pk=article.pk).body == "My careful rewrite of the body"
+
+
+def test_history_diff_and_restore(client, people):
+    editor = people["editor"]
+    login(client, editor)
+    article = draft_of(editor, title="First title", body="The first body.")
+    page = client.get(admin_url(article)).content.decode()
+    client.post(admin_url(article), _form_data(page, title="Second title", body="The second body."))
+    article.refresh_from_db()
+    assert article.title == "Second title"
+
+    history = client.get(admin_url(article, "history/")).content.decode()
+    revisions = list(article.history.order_by("history_date"))
+    assert len(revisions) >= 2
+    assert "Restore this revision" in history
+
+    diff = client.get(admin_url(article, "history/compare/"), {"from": revisions[0].history_id, "to": revisions[-1].history_id})
+    text = diff.content.decode()
+    assert diff.status_code == 200 and "First" in text and "Second" in text and "diff_" in text
+
+    count = article.history.count()
+    client.post(admin_url(article, f"history/{revisions[0].history_id}/restore/"))
+    article.refresh_from_db()
+    assert (article.title, article.body) == ("First title", "The first body.")
+    assert article.history.count() == count + 1  # the restore is itself a revision
+    assert article.events.filter(action=ArticleEvent.Action.RESTORED).exists()
+
+
+def test_slug_change_of_a_published_article_keeps_the_old_url_as_a_301(client, people):
+    article = set_status(
+        draft_of(people["author"], slug="old-slug"), Status.PUBLISHED, reviewer=AuthorFactory(),
+        published_at=timezone.now() - timedelta(hours=1),
+    )  # fmt: skip
+    article.slug = "new-slug"
+    workflow.save_edit(article, people["editor"], changed_fields=["slug"])
+    assert SlugRedirect.objects.filter(old_slug="old-slug", article=article).exists()
+    response = client.get("/articles/old-slug/")
+    assert response.status_code == 301 and response["Location"] == "/articles/new-slug/"
+    assert client.get("/articles/new-slug/").status_code == 200
+    # A draft's slug changes leave nothing behind.
+    draft = draft_of(people["author"], slug="draft-slug")
+    draft.slug = "draft-slug-2"
+    draft.save()
+    assert client.get("/articles/draft-slug/").status_code == 404
+
+
+def test_admin_preview_shows_the_draft_in_the_site_template(client, people):
+    draft = draft_of(people["author"], title="A draft for preview", body="Draft **body** here.")
+    response = login(client, people["author"]).get(admin_url(draft, "preview/"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "A draft for preview" in page and "<strong>body</strong>" in page
+    assert "no-cache" in response["Cache-Control"]
+    assert client.get(draft.get_absolute_url()).status_code == 404  # still not public
+
+
+def test_share_link_valid_expired_and_tampered(client, people):
+    draft = draft_of(people["author"], title="Shared with an outside expert")
+    link = preview.share_url(draft).removeprefix(settings.SITE_ORIGIN)
+    client.logout()
+    assert "Shared with an outside expert" in client.get(link).content.decode()
+
+    tampered = link[:-3] + ("abc" if not link.endswith("abc/") else "xyz") + "/"
+    response = client.get(link.rstrip("/")[:-2] + "zz/")
+    assert response.status_code == 403 and "not valid" in response.content.decode()
+    assert client.get(tampered).status_code == 403
+
+    with time_machine.travel(timezone.now() + timedelta(days=7, minutes=1)):
+        response = client.get(link)
+    assert response.status_code == 410 and "expired" in response.content.decode()
+
+
+def test_author_cannot_choose_another_byline(client, people):
+    login(client, people["author"])
+    page = client.get("/admin/articles/article/add/").content.decode()
+    assert 'name="author"' not in page
+    response = client.post(
+        "/admin/articles/article/add/",
+        {"title": "Mine", "slug": "mine", "standfirst": "S", "body": "B", "take": "", "cover_alt": "",
+         "author": people["other_author"].author_profile.pk, "expected_version": ""},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:3000]
+    article = Article.objects.get(slug="mine")
+    assert article.author == people["author"].author_profile
+    assert article.status == Status.DRAFT
