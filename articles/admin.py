@@ -172,14 +172,16 @@ class ArticleAdmin(MarkdownxModelAdmin):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         article = self._article_for(request, object_id)
-        change_url = reverse("admin:articles_article_change", args=[article.pk])
         try:
             message = self._run_transition(request, article, action)
         except workflow.TransitionNotAllowed as refusal:
             self.message_user(request, str(refusal), messages.ERROR)
         else:
             self.message_user(request, message, messages.SUCCESS)
-        return HttpResponseRedirect(change_url)
+        if workflow.can_view(request.user, article):
+            return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
+        # E.g. a reviewer who sent an article back: it is the author's again.
+        return HttpResponseRedirect(reverse("admin:articles_article_changelist"))
 
     def _run_transition(self, request, article, action):
         user, comment = request.user, request.POST.get("comment", "")
