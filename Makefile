@@ -45,7 +45,7 @@ check: install
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
-bench: fixtures
+bench: install
 	$(PY) bench/run.py
 
 clean:
