@@ -48,3 +48,17 @@ GROUP_PERMISSIONS = {
         "articles.view_historicalarticle",
     ],
 }
+
+
+def create_groups(group_model, permission_model):
+    """Create (or bring up to date) the three groups with their permissions.
+
+    Takes the models as arguments so that the data migration can pass its historical ones.
+    """
+    for group_name, permission_names in GROUP_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=group_name)
+        permissions = []
+        for name in permission_names:
+            app_label, codename = name.split(".")
+            permissions.append(permission_model.objects.get(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(permissions)

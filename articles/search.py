@@ -9,7 +9,8 @@ MAX_QUERY_LENGTH = 200
 
 def normalise_query(raw):
     """The query as we will search it: trimmed, whitespace folded, capped in length."""
-    return " ".join((raw or "").split())[:MAX_QUERY_LENGTH]
+    # NUL as a separator: PostgreSQL refuses it in any text parameter (a 500 otherwise).
+    return " ".join((raw or "").replace("\x00", " ").split())[:MAX_QUERY_LENGTH]
 
 
 def search_articles(query):

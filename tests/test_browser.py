@@ -3,14 +3,15 @@
 import re
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 
+from articles import roles
 from articles.roles import AUTHORS, EDITORS, REVIEWERS
 from tests.browser import DESKTOP, PHONE, browser, page, screenshot  # noqa: F401 (fixtures)
 from tests.factories import PASSWORD, AuthorFactory, StaffUserFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ALLIANCE = "Renault-Nissan-Mitsubishi Alliance: from start to future"
 
@@ -44,6 +45,8 @@ def test_reader_follows_the_alliance_article_to_last_weeks_assb_article(live_ser
 
 
 def newsroom_member(group, name):
+    # Transactional tests elsewhere flush the database, data migrations included.
+    roles.create_groups(Group, Permission)
     user = StaffUserFactory(username=name.split()[0].lower())
     user.groups.add(Group.objects.get(name=group))
     AuthorFactory(user=user, name=name)
