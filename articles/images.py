@@ -87,7 +87,7 @@ def _reencode(image, image_format, max_edge):
         frames = []
         for index in range(getattr(image, "n_frames", 1)):
             image.seek(index)
-            frame = image.convert("RGBA")
+            frame = _without_metadata(image.convert("RGBA"))
             if max_edge:
                 frame.thumbnail((max_edge, max_edge))
             frames.append(frame)
@@ -98,7 +98,7 @@ def _reencode(image, image_format, max_edge):
         return buffer.getvalue()
 
     # Apply the EXIF orientation to the pixels before the EXIF is dropped.
-    image = ImageOps.exif_transpose(image)
+    image = _without_metadata(ImageOps.exif_transpose(image))
     if max_edge:
         image.thumbnail((max_edge, max_edge))
     if image_format == "JPEG":
@@ -112,3 +112,10 @@ def _reencode(image, image_format, max_edge):
             image = image.convert("RGBA")
         image.save(buffer, "WEBP", quality=85)
     return buffer.getvalue()
+
+
+def _without_metadata(image):
+    """Pillow writes some of `image.info` back when saving (comments, EXIF, XMP): keep only
+    the colour profile, which says how to show the pixels and tells nothing about anyone."""
+    image.info = {key: value for key, value in image.info.items() if key == "icc_profile"}
+    return image

@@ -14,6 +14,8 @@ from .forms import MarkdownImageUploadForm
 
 @method_decorator(staff_member_required, name="dispatch")
 class StaffMarkdownifyView(MarkdownifyView):
+    http_method_names = ["post"]
+
     def post(self, request, *args, **kwargs):
         if "content" not in request.POST:
             return HttpResponseBadRequest("Send the Markdown to preview as 'content'.")
@@ -22,6 +24,7 @@ class StaffMarkdownifyView(MarkdownifyView):
 
 @method_decorator(staff_member_required, name="dispatch")
 class StaffImageUploadView(ImageUploadView):
+    http_method_names = ["post"]
     form_class = MarkdownImageUploadForm
 
     def form_invalid(self, form):
