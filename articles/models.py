@@ -20,7 +20,11 @@ class Author(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=140, unique=True)
     bio = models.TextField("short bio", max_length=600, blank=True)
-    photo = models.ImageField(upload_to="authors/", blank=True)
+    photo = models.ImageField(upload_to="authors/", blank=True, width_field="photo_width", height_field="photo_height")
+    photo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    photo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Smaller copies made once on upload (articles.images): {"webp": {"480": "path"}, ...}
+    photo_renditions = models.JSONField(default=dict, blank=True, editable=False)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -101,10 +105,17 @@ class Article(models.Model):
         help_text="Optional Markdown: the editorial view shown under the site's “take” heading.",
     )
     body_html = models.TextField(editable=False, default="")
+    toc_html = models.TextField("table of contents", editable=False, default="")
     take_html = models.TextField(editable=False, default="")
     word_count = models.PositiveIntegerField(editable=False, default=0)
 
-    cover = models.ImageField(upload_to="covers/%Y/%m/", blank=True)
+    cover = models.ImageField(
+        upload_to="covers/%Y/%m/", blank=True, width_field="cover_width", height_field="cover_height"
+    )
+    cover_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    cover_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Smaller copies made once on upload (articles.images): {"webp": {"480": "path"}, ...}
+    cover_renditions = models.JSONField(default=dict, blank=True, editable=False)
     cover_alt = models.CharField(
         "cover alt text",
         max_length=250,
@@ -133,10 +144,15 @@ class Article(models.Model):
 
     topics = models.ManyToManyField(Topic, blank=True, related_name="articles")
     related = models.ManyToManyField("self", blank=True, symmetrical=True, verbose_name="related articles")
+    # Articles this one links to in its body or take, found on save: the other side's
+    # "Linked from" list.
+    outbound_links = models.ManyToManyField(
+        "self", blank=True, symmetrical=False, editable=False, related_name="linked_from"
+    )
 
     objects = ArticleQuerySet.as_manager()
     # A revision of every save: who, when, every content field.
-    history = HistoricalRecords(excluded_fields=["body_html", "take_html", "word_count"])
+    history = HistoricalRecords(excluded_fields=["body_html", "take_html", "toc_html", "word_count", "cover_renditions"])
 
     CONTENT_FIELDS = ("title", "standfirst", "body", "take")
 
