@@ -9,6 +9,12 @@ from PIL import Image
 from tests.factories import PASSWORD, StaffUserFactory, SuperuserFactory, UserFactory
 
 
+def pytest_configure(config):
+    # WhiteNoise warns on every request that STATIC_ROOT was never collected; tests
+    # never serve collected files, so the warning is noise here.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+
+
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     """Each test stores uploads in its own empty folder, so "no file saved" is checkable."""

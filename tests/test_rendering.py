@@ -172,7 +172,9 @@ XSS_PAYLOADS = {
     "audio-src-javascript": '<audio src="javascript:alert(1)"></audio>',
     "math-mxss": "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
     "math-href": '<math href="javascript:alert(1)">click</math>',
-    "math-maction": '<math><maction actiontype="statusline" xlink:href="javascript:alert(1)">x</maction></math>',
+    "math-maction": (
+        '<math><maction actiontype="statusline" xlink:href="javascript:alert(1)">x</maction></math>'
+    ),
     "form-action": '<form action="javascript:alert(1)"><input type="submit"></form>',
     "button-formaction": '<button formaction="javascript:alert(1)">x</button>',
     "input-onfocus": "<input autofocus onfocus=alert(1)>",
@@ -287,8 +289,13 @@ def test_harmless_parts_of_a_payload_survive_as_text():
 # The same safety through the real paths
 
 
+# NUL cannot be stored in PostgreSQL text, and Django's form fields refuse it before it
+# could get there (ProhibitNullCharactersValidator), so those payloads are left out here.
+STORABLE_PAYLOADS = {name: payload for name, payload in XSS_PAYLOADS.items() if "\x00" not in payload}
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("payload", XSS_PAYLOADS.values(), ids=XSS_PAYLOADS.keys())
+@pytest.mark.parametrize("payload", STORABLE_PAYLOADS.values(), ids=STORABLE_PAYLOADS.keys())
 def test_saving_an_article_stores_sanitized_body_and_take(payload):
     article = ArticleFactory(body=f"Intro paragraph.\n\n{payload}", take=f"Our view.\n\n{payload}")
 

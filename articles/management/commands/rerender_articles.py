@@ -3,6 +3,8 @@ from django.db import transaction
 
 from articles.models import Article
 
+RENDERED = ("body_html", "take_html", "toc_html", "word_count")
+
 
 class Command(BaseCommand):
     help = "Re-render the stored HTML of every article (run after the Markdown renderer changes)."
@@ -11,15 +13,14 @@ class Command(BaseCommand):
         changed = 0
         total = 0
         with transaction.atomic():
-            for article in Article.objects.select_for_update().only("id", "body", "take", "body_html", "take_html", "word_count"):
+            for article in Article.objects.select_for_update().only("id", "body", "take", *RENDERED):
                 total += 1
-                before = (article.body_html, article.take_html, article.word_count)
+                before = [getattr(article, name) for name in RENDERED]
                 article.render()
-                if (article.body_html, article.take_html, article.word_count) != before:
+                if [getattr(article, name) for name in RENDERED] != before:
                     # update() rather than save(): re-rendering is not an edit, so it
                     # must not touch updated_at or make a revision.
-                    Article.objects.filter(pk=article.pk).update(
-                        body_html=article.body_html, take_html=article.take_html, word_count=article.word_count
-                    )
+                    Article.objects.filter(pk=article.pk).update(**{name: getattr(article, name) for name in RENDERED})
                     changed += 1
+                article._record_links()
         self.stdout.write(self.style.SUCCESS(f"Re-rendered {total} articles; {changed} changed."))

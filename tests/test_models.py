@@ -1,0 +1,186 @@
+"""Articles, authors and topics: what the database and the models guarantee."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from articles.models import WORDS_PER_MINUTE, Article, Topic
+from tests.factories import ArticleFactory, AuthorFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+Status = Article.Status
+
+
+def test_published_lists_only_published_articles_whose_time_has_come():
+    live = ArticleFactory(published=True)
+    just_now = ArticleFactory(status=Status.PUBLISHED, published_at=timezone.now() - timedelta(seconds=1))
+    ArticleFactory(future=True)
+    ArticleFactory(draft=True)
+    for status in (Status.IN_REVIEW, Status.CHANGES_REQUESTED, Status.APPROVED, Status.ARCHIVED):
+        ArticleFactory(status=status, published_at=timezone.now() - timedelta(days=1))
+
+    assert set(Article.objects.published()) == {live, just_now}
+
+
+def test_a_scheduled_article_appears_when_its_time_comes():
+    article = ArticleFactory(future=True)
+    assert article not in Article.objects.published()
+
+    Article.objects.filter(pk=article.pk).update(published_at=timezone.now() - timedelta(seconds=1))
+
+    assert article in Article.objects.published()
+
+
+def test_published_articles_come_newest_first():
+    older = ArticleFactory(published=True, published_at=timezone.now() - timedelta(days=2))
+    newer = ArticleFactory(published=True, published_at=timezone.now() - timedelta(hours=2))
+
+    assert list(Article.objects.published()) == [newer, older]
+
+
+def test_related_articles_are_symmetric():
+    first, second = ArticleFactory(), ArticleFactory()
+
+    first.related.add(second)
+
+    assert list(second.related.all()) == [first]
+    assert list(first.related.all()) == [second]
+
+
+def test_slugs_are_unique():
+    ArticleFactory(slug="battery-news")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ArticleFactory(slug="battery-news")
+
+
+def test_a_published_article_must_have_a_publication_date():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ArticleFactory(status=Status.PUBLISHED, published_at=None)
+
+
+def test_the_date_constraint_also_holds_for_queryset_updates():
+    article = ArticleFactory(published=True)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Article.objects.filter(pk=article.pk).update(published_at=None)
+
+
+def test_a_draft_may_have_no_publication_date():
+    assert ArticleFactory(draft=True).published_at is None
+
+
+def test_a_cover_needs_alt_text():
+    article = ArticleFactory.build(cover_alt="", author=AuthorFactory())
+    article.cover.save("cover.jpg", ContentFile(b"fake"), save=False)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        article.save()
+
+
+def test_a_cover_with_alt_text_is_fine():
+    article = ArticleFactory.build(cover_alt="A red car", author=AuthorFactory())
+    article.cover.save("cover.jpg", ContentFile(b"fake"), save=False)
+
+    article.save()
+
+    assert Article.objects.get(pk=article.pk).cover_alt == "A red car"
+
+
+def test_the_reviewer_cannot_be_the_author():
+    author = AuthorFactory()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ArticleFactory(author=author, reviewer=author)
+
+
+def test_another_person_may_review():
+    article = ArticleFactory(reviewer=AuthorFactory())
+
+    assert article.reviewer != article.author
+
+
+def test_an_unknown_status_is_refused_by_the_database():
+    article = ArticleFactory()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Article.objects.filter(pk=article.pk).update(status="deleted")
+
+
+@pytest.mark.parametrize(
+    "words, minutes",
+    [(0, 1), (1, 1), (WORDS_PER_MINUTE, 1), (WORDS_PER_MINUTE + 1, 2), (WORDS_PER_MINUTE * 5, 5)],
+)
+def test_reading_time_is_whole_minutes_and_at_least_one(words, minutes):
+    article = ArticleFactory(body=" ".join(["word"] * words) or "<!-- nothing to read -->")
+
+    assert article.word_count == words
+    assert article.reading_time == minutes
+
+
+def test_word_count_ignores_markup():
+    article = ArticleFactory(body="# Two words\n\n**three** [little](https://example.com) words")
+
+    assert article.word_count == 5
+
+
+def test_body_and_take_html_are_rendered_on_save():
+    article = ArticleFactory(body="Some **bold** claim.", take="Our *view*.")
+
+    stored = Article.objects.get(pk=article.pk)
+    assert stored.body_html == "<p>Some <strong>bold</strong> claim.</p>"
+    assert stored.take_html == "<p>Our <em>view</em>.</p>"
+
+
+def test_an_empty_take_renders_to_nothing():
+    assert ArticleFactory(take="   ").take_html == ""
+
+
+def test_saving_only_the_body_re_renders_its_html():
+    article = ArticleFactory(body="Old text.")
+
+    article.body = "New **text** here."
+    article.save(update_fields=["body"])
+
+    stored = Article.objects.get(pk=article.pk)
+    assert stored.body_html == "<p>New <strong>text</strong> here.</p>"
+    assert stored.word_count == 3
+
+
+def test_saving_other_fields_does_not_overwrite_the_stored_html():
+    article = ArticleFactory(body="Text.")
+
+    article.title = "Retitled"
+    article.save(update_fields=["title"])
+
+    stored = Article.objects.get(pk=article.pk)
+    assert stored.title == "Retitled"
+    assert stored.body_html == "<p>Text.</p>"
+
+
+def test_topics_with_published_articles_leave_out_empty_topics():
+    used, unused, draft_only = TopicFactory(), TopicFactory(), TopicFactory()
+    ArticleFactory(published=True, topics=[used])
+    ArticleFactory(published=True, topics=[used])
+    ArticleFactory(draft=True, topics=[draft_only])
+
+    assert list(Topic.objects.with_published_articles()) == [used]
+    assert unused not in Topic.objects.with_published_articles()
+
+
+def test_every_public_model_has_a_url():
+    article = ArticleFactory(slug="gigafactory")
+
+    assert article.get_absolute_url() == "/articles/gigafactory/"
+    assert article.author.get_absolute_url() == f"/authors/{article.author.slug}/"
+    assert TopicFactory(slug="batteries").get_absolute_url() == "/topics/batteries/"
+
+
+def test_is_live_matches_the_published_queryset():
+    assert ArticleFactory(published=True).is_live
+    assert not ArticleFactory(future=True).is_live
+    assert not ArticleFactory(draft=True).is_live
