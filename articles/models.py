@@ -5,13 +5,25 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import strip_tags
+from django.utils.html import format_html, format_html_join, strip_tags
 from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
 
-from .rendering import render_markdown
+from .links import linked_article_slugs
+from .rendering import render_markdown, render_markdown_with_headings
 
 WORDS_PER_MINUTE = 200
+TOC_MIN_HEADINGS = 3
+
+
+def _table_of_contents(headings):
+    """A list of links to the article's headings, when it has enough of them to need one."""
+    if len(headings) < TOC_MIN_HEADINGS:
+        return ""
+    items = format_html_join(
+        "\n", '<li class="toc__item toc__item--h{}"><a href="#{}">{}</a></li>', headings
+    )
+    return format_html('<ol class="toc__list">\n{}\n</ol>', items)
 
 
 class Author(models.Model):
@@ -204,10 +216,12 @@ class Article(models.Model):
             self.render()
         elif {"body", "take"} & set(update_fields):
             self.render()
-            kwargs["update_fields"] = {*update_fields, "body_html", "take_html", "word_count"}
+            kwargs["update_fields"] = {*update_fields, "body_html", "take_html", "toc_html", "word_count"}
         with transaction.atomic():
             self._keep_old_slug_alive()
             super().save(*args, **kwargs)
+            if update_fields is None or {"body", "take"} & set(update_fields):
+                self._record_links()
 
     def _keep_old_slug_alive(self):
         """A published article's old URL keeps working: it answers 301 to the new one."""
@@ -219,9 +233,58 @@ class Article(models.Model):
         SlugRedirect.objects.filter(old_slug=self.slug).delete()
 
     def render(self):
-        self.body_html = render_markdown(self.body)
+        self.body_html, headings = render_markdown_with_headings(self.body)
         self.take_html = render_markdown(self.take) if self.take.strip() else ""
         self.word_count = len(strip_tags(self.body_html).split())
+        self.toc_html = _table_of_contents(headings)
+
+    def _record_links(self):
+        """Remember which articles this one links to: their "Linked from" lists."""
+        slugs = linked_article_slugs(self.body_html) + linked_article_slugs(self.take_html)
+        targets = Article.objects.filter(Q(slug__in=slugs) | Q(slug_redirects__old_slug__in=slugs))
+        self.outbound_links.set(targets.exclude(pk=self.pk).distinct())
+
+    def unpublished_links(self):
+        """Linked articles readers could not open: not published (yet), or no such article."""
+        slugs = linked_article_slugs(self.body_html) + linked_article_slugs(self.take_html)
+        live = set(Article.objects.published().filter(slug__in=slugs).values_list("slug", flat=True))
+        live |= set(
+            SlugRedirect.objects.filter(old_slug__in=slugs, article__in=Article.objects.published()).values_list(
+                "old_slug", flat=True
+            )
+        )
+        by_slug = {article.slug: article for article in Article.objects.filter(slug__in=slugs)}
+        return [(slug, by_slug.get(slug)) for slug in slugs if slug not in live]
+
+    def read_more(self, limit=3):
+        """The editors' related articles first, then those sharing the most topics, newest first."""
+        chosen = list(self.related.published().with_byline().order_by("-published_at")[:limit])
+        if len(chosen) < limit:
+            topic_ids = list(self.topics.values_list("pk", flat=True))
+            if topic_ids:
+                chosen += list(
+                    Article.objects.published()
+                    .with_byline()
+                    .filter(topics__in=topic_ids)
+                    .exclude(pk__in=[self.pk, *(article.pk for article in chosen)])
+                    .annotate(shared_topics=models.Count("topics"))
+                    .order_by("-shared_topics", "-published_at")[: limit - len(chosen)]
+                )
+        return chosen
+
+    def previous_published(self):
+        return (
+            Article.objects.published().filter(published_at__lt=self.published_at).order_by("-published_at").first()
+            if self.published_at
+            else None
+        )
+
+    def next_published(self):
+        return (
+            Article.objects.published().filter(published_at__gt=self.published_at).order_by("published_at").first()
+            if self.published_at
+            else None
+        )
 
     @property
     def reading_time(self):

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
 from .models import Article
+from .views import article_page_context
 
 SALT = "articles.preview"
 MAX_AGE_DAYS = settings.PREVIEW_LINK_MAX_AGE // (24 * 60 * 60)
@@ -28,13 +29,7 @@ def share_url(article):
 
 def render_preview(request, article, *, shared):
     """The article exactly as readers will see it, in the site's own template."""
-    context = {
-        "article": article,
-        "related_articles": article.related.published().with_byline()[:6],
-        "take_heading": f"{settings.SITE_NAME}’s take",
-        "is_preview": True,
-        "shared_preview": shared,
-    }
+    context = {"article": article, "is_preview": True, "shared_preview": shared, **article_page_context(article)}
     response = TemplateResponse(request, "articles/article_detail.html", context)
     add_never_cache_headers(response)
     # Previews are not for search engines.

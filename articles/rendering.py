@@ -6,6 +6,7 @@ readers will get. Whatever anybody types, the result passes through nh3 with the
 allowlist below: no scripts, event handlers, styles, iframes, or javascript:/data: URLs.
 """
 
+import html as html_lib
 import re
 from urllib.parse import urlsplit
 
@@ -102,7 +103,26 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 
 def render_markdown(text):
     """Render Markdown to sanitized HTML. Safe to mark safe in templates."""
+    return render_markdown_with_headings(text)[0]
+
+
+def render_markdown_with_headings(text):
+    """The same rendering, also returning the headings as [(level, id, text), ...].
+
+    The headings come from the toc extension's own parse, so their ids are the ones in
+    the HTML; a table of contents built from them links to the right places.
+    """
     if not text:
-        return ""
-    html = _markdown().convert(str(text))
-    return _BLANK_RUNS.sub("\n\n", _cleaner.clean(html)).strip()
+        return "", []
+    md = _markdown()
+    html = _BLANK_RUNS.sub("\n\n", _cleaner.clean(md.convert(str(text)))).strip()
+    headings = []
+
+    def walk(tokens):
+        for token in tokens:
+            # h1 is demoted to h2 in the HTML (the page title is the only h1).
+            headings.append((max(2, token["level"]), token["id"], html_lib.unescape(token["name"])))
+            walk(token["children"])
+
+    walk(md.toc_tokens)
+    return html, headings

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import preview, views
 
@@ -10,5 +10,11 @@ urlpatterns = [
     path("authors/<slug:slug>/", views.AuthorDetailView.as_view(), name="author-detail"),
     path("topics/<slug:slug>/", views.TopicDetailView.as_view(), name="topic-detail"),
     path("search/", views.SearchView.as_view(), name="search"),
+    path("archive/", views.ArticleArchiveIndexView.as_view(), name="archive"),
+    re_path(
+        r"^archive/(?P<year>[0-9]{4})/(?P<month>[0-9]{2})/$",
+        views.ArticleMonthArchiveView.as_view(),
+        name="archive-month",
+    ),
     path("preview/<str:token>/", preview.shared_preview, name="shared-preview"),
 ]

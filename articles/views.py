@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.views.generic import DetailView, ListView
+from django.views.generic import ArchiveIndexView, DetailView, ListView, MonthArchiveView
 
 from .models import Article, Author, SlugRedirect, Topic
 from .search import MAX_QUERY_LENGTH, normalise_query, search_articles
@@ -30,11 +30,24 @@ class ArticleListView(PublishedArticleListMixin, ListView):
         return self.published_articles()
 
 
+def article_page_context(article):
+    """What the article template shows around the article; also used by draft previews."""
+    return {
+        "related_articles": article.read_more(),
+        "linked_from": article.linked_from.published().with_byline().order_by("-published_at"),
+        "previous_article": article.previous_published(),
+        "next_article": article.next_published(),
+        "take_heading": f"{settings.SITE_NAME}’s take",
+    }
+
+
 class ArticleDetailView(DetailView):
     """One published article. Template: articles/article_detail.html.
 
-    Context: `article`, `related_articles` (published ones the editors linked),
-    `take_heading`. Drafts, future articles and unknown slugs are 404.
+    Context: `article` and `article_page_context`: `related_articles` ("Read more": the
+    editors' picks, then articles sharing topics), `linked_from`, `previous_article`,
+    `next_article`, `take_heading`. Drafts, future articles and unknown slugs are 404;
+    an old slug of a published article is a 301 to its current URL.
     """
 
     template_name = "articles/article_detail.html"
@@ -56,10 +69,42 @@ class ArticleDetailView(DetailView):
             return redirect(moved.article, permanent=True)
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["related_articles"] = self.object.related.published().with_byline()[:6]
-        context["take_heading"] = f"{settings.SITE_NAME}’s take"
-        return context
+        return super().get_context_data(**article_page_context(self.object), **kwargs)
+
+
+class ArchiveMixin:
+    """Date-based archives of published articles (Django's generic date views)."""
+
+    date_field = "published_at"
+    allow_empty = False
+    allow_future = False
+    paginate_by = PAGE_SIZE
+    context_object_name = "article_list"
+
+    def get_queryset(self):
+        return Article.objects.published().with_byline().prefetch_related("topics")
+
+
+class ArticleArchiveIndexView(ArchiveMixin, ArchiveIndexView):
+    """/archive/: every month with articles. Template: articles/article_archive.html.
+
+    Context: `date_list` (months with published articles), `article_list`.
+    """
+
+    template_name = "articles/article_archive.html"
+    date_list_period = "month"
+    paginate_by = None
+    allow_empty = True
+
+
+class ArticleMonthArchiveView(ArchiveMixin, MonthArchiveView):
+    """/archive/2022/02/: a month's published articles. Template: articles/article_archive_month.html.
+
+    Context: `month`, `previous_month`, `next_month`, `article_list`, `page_obj`.
+    """
+
+    template_name = "articles/article_archive_month.html"
+    month_format = "%m"
 
 
 class AuthorDetailView(PublishedArticleListMixin, ListView):
