@@ -164,6 +164,7 @@ class ArticleAdmin(MarkdownxModelAdmin):
                 preview_url=reverse("admin:articles_article_preview", args=[article.pk]),
                 share_url=preview.share_url(article) if article.status != Status.PUBLISHED else "",
                 share_days=preview.MAX_AGE_DAYS,
+                unpublished_links=article.unpublished_links(),
                 now_local=timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             )
         return super().change_view(request, object_id, form_url, extra_context)
