@@ -21,6 +21,14 @@ $(VENV)/.installed: requirements.txt
 
 install: $(VENV)/.installed
 
+# axe-core for the accessibility tests, from the npm registry; without npm those tests skip.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --silent && touch $@; \
+	else \
+		echo "npm not found: the accessibility tests will be skipped (install Node.js and npm to run them)"; \
+	fi
+
 migrate: install
 	$(PY) manage.py migrate --noinput
 
@@ -38,7 +46,7 @@ run: fixtures
 	@echo
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install
+test: install node_modules/.installed
 	$(PY) -m pytest
 
 check: install

@@ -1,0 +1,65 @@
+"""axe-core in real Chromium: no serious or critical accessibility violations on reader pages."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from tests.browser import PHONE, browser, page  # noqa: F401 (fixtures)
+
+pytestmark = [pytest.mark.browser]
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+PAGES = {
+    "home": "/",
+    "article": "/articles/renault-nissan-mitsubishi-alliance-from-start-to-future/",
+    "search": "/search/?q=battery",
+    "topic": "/topics/batteries/",
+}
+
+
+@pytest.fixture
+def axe_source():
+    if not AXE.exists():
+        reason = "axe-core is not installed: run `npm ci` (make test does it when npm is present)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason} (in CI a skipped browser test is a failure)")
+        pytest.skip(reason)
+    return AXE.read_text()
+
+
+def serious_violations(page, axe_source):
+    page.add_script_tag(content=axe_source)
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {
+            "id": violation["id"],
+            "impact": violation["impact"],
+            "help": violation["help"],
+            "nodes": [node["target"] for node in violation["nodes"]][:5],
+        }
+        for violation in result["violations"]
+        if violation["impact"] in {"serious", "critical"}
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("name", list(PAGES))
+def test_reader_pages_have_no_serious_accessibility_violations(live_server, page, axe_source, name):
+    call_command("loaddata", "launch", verbosity=0)
+    for viewport in (None, PHONE):
+        if viewport:
+            page.set_viewport_size(viewport)
+        response = page.goto(live_server.url + PAGES[name])
+        assert response.status == 200
+        violations = serious_violations(page, axe_source)
+        assert violations == [], f"{name} at {viewport or 'desktop'}:\n" + json.dumps(violations, indent=2)
+
+
+def test_the_check_itself_catches_a_bad_page(page, axe_source):
+    page.set_content('<html><body><img src="x.png"><button></button><input type="text"></body></html>')
+    found = {violation["id"] for violation in serious_violations(page, axe_source)}
+    assert {"image-alt", "button-name"} <= found
