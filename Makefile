@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make run` is the embedded development setup: debug on unless the environment says otherwise.
+DEV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true}
 
 .PHONY: run test install migrate fixtures check bench clean
 
@@ -30,10 +32,10 @@ node_modules/.installed: package.json package-lock.json
 	fi
 
 migrate: install
-	$(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py migrate --noinput
 
 fixtures: migrate
-	$(PY) manage.py loaddata launch
+	$(DEV) $(PY) manage.py loaddata launch
 
 run: fixtures
 	@echo
@@ -44,14 +46,14 @@ run: fixtures
 	@echo "or, for a newsroom role:"
 	@echo "  $(PY) manage.py add_staff USERNAME --role author|reviewer|editor --name \"Full Name\""
 	@echo
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install node_modules/.installed
 	$(PY) -m pytest
 
 check: install
-	$(PY) manage.py check
-	$(PY) manage.py makemigrations --check --dry-run
+	$(DEV) $(PY) manage.py check
+	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 
 bench: install
 	$(PY) bench/run.py

@@ -3,7 +3,8 @@
 import os
 import tempfile
 
-os.environ.setdefault("DJANGO_DEBUG", "false")
+# The tests run as production does, whatever the shell exports.
+os.environ["DJANGO_DEBUG"] = "false"
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
