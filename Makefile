@@ -8,7 +8,7 @@ PORT ?= 8000
 # `make run` is the embedded development setup: debug on unless the environment says otherwise.
 DEV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true}
 
-.PHONY: run test install migrate fixtures check bench clean
+.PHONY: run test install migrate fixtures superuser staff check bench clean
 
 $(VENV)/.installed: requirements.txt
 	@set -e; \
@@ -17,7 +17,6 @@ $(VENV)/.installed: requirements.txt
 		echo "Creating $(VENV) with $$interpreter"; \
 		"$$interpreter" -m venv $(VENV); \
 	fi; \
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip; \
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt; \
 	touch $@
 
@@ -41,12 +40,19 @@ run: fixtures
 	@echo
 	@echo "Auto Trendy is at http://$(HOST):$(PORT)/"
 	@echo "Editors log in at http://$(HOST):$(PORT)/admin/"
-	@echo "No account yet? In another terminal:"
-	@echo "  $(PY) manage.py createsuperuser"
-	@echo "or, for a newsroom role:"
-	@echo "  $(PY) manage.py add_staff USERNAME --role author|reviewer|editor --name \"Full Name\""
+	@echo "No account yet? In another terminal, either"
+	@echo "  make superuser"
+	@echo "or, for a newsroom role (prints a link to set the password):"
+	@echo "  make staff USERNAME=dana ROLE=author NAME=\"Dana Reyes\""
 	@echo
 	$(DEV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+superuser: migrate
+	$(DEV) $(PY) manage.py createsuperuser
+
+staff: migrate
+	@test -n "$(USERNAME)" && test -n "$(ROLE)" || { echo 'Usage: make staff USERNAME=dana ROLE=author|reviewer|editor NAME="Dana Reyes"'; exit 2; }
+	$(DEV) $(PY) manage.py add_staff "$(USERNAME)" --role "$(ROLE)" $(if $(NAME),--name "$(NAME)")
 
 test: install node_modules/.installed
 	$(PY) -m pytest
