@@ -190,6 +190,7 @@ def _locked(article):
 def _move(article, user, *, to, action, comment="", fields=()):
     from_status = article.status
     article.status = to
+    article._history_user = user if user.is_authenticated else None  # the revision's author
     article.save(update_fields=["status", "updated_at", *fields])
     event = ArticleEvent.objects.create(
         article=article, user=user, action=action, from_status=from_status, to_status=to, comment=comment
@@ -284,6 +285,7 @@ def save_edit(article, user, *, changed_fields, expected_version=None, restored_
       recorded on the timeline.
     """
     creating = article.pk is None
+    article._history_user = user
     with transaction.atomic():
         if creating:
             article.status = Status.DRAFT

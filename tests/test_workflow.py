@@ -303,3 +303,21 @@ def test_every_fresh_database_has_the_three_groups():
     assert set(Group.objects.values_list("name", flat=True)) >= {AUTHORS, REVIEWERS, EDITORS}
     assert Group.objects.get(name=EDITORS).permissions.filter(codename="publish_article").exists()
     assert not Group.objects.get(name=AUTHORS).permissions.filter(codename="publish_article").exists()
+
+
+def test_every_step_leaves_a_revision_naming_who_made_it(newsroom):
+    article = article_in(Status.DRAFT, newsroom["author"])
+    workflow.submit(article, newsroom["author"])
+    workflow.approve(article, newsroom["reviewer"])
+    latest = article.history.order_by("-history_date", "-history_id").first()
+    assert latest.history_user == newsroom["reviewer"]
+    assert latest.status == Status.APPROVED
+    assert article.history.filter(history_user=newsroom["author"], status=Status.IN_REVIEW).exists()
+
+
+def test_editors_archive_rather_than_delete(client, newsroom):
+    article = article_in(Status.PUBLISHED, newsroom["author"])
+    client.force_login(newsroom["editor"])
+    assert client.get(f"/admin/articles/article/{article.pk}/delete/").status_code == 403
+    client.force_login(newsroom["superuser"])
+    assert client.get(f"/admin/articles/article/{article.pk}/delete/").status_code == 200
