@@ -17,7 +17,7 @@ def test_the_configured_redis_cache_round_trips_a_value():
     script = (
         "import django; django.setup();"
         "from django.core.cache import cache;"
-        f"cache.set({key!r}, 'vroom', 30); from django.core.cache import caches; print(type(caches["default"]).__name__, cache.get({key!r})); cache.delete({key!r})"
+        f"cache.set({key!r}, 'vroom', 30); from django.core.cache import caches; print(type(caches['default']).__name__, cache.get({key!r})); cache.delete({key!r})"
     )
     env = {
         **os.environ,
