@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import preview, views
+from . import feeds, preview, views
 
 app_name = "articles"
 
@@ -17,4 +17,10 @@ urlpatterns = [
         name="archive-month",
     ),
     path("preview/<str:token>/", preview.shared_preview, name="shared-preview"),
+    path("feed/rss/", feeds.LatestArticlesFeed(), name="feed-rss"),
+    path("feed/atom/", feeds.LatestArticlesAtomFeed(), name="feed-atom"),
+    path("topics/<slug:slug>/feed/rss/", feeds.TopicFeed(), name="topic-feed-rss"),
+    path("topics/<slug:slug>/feed/atom/", feeds.TopicAtomFeed(), name="topic-feed-atom"),
+    path("authors/<slug:slug>/feed/rss/", feeds.AuthorFeed(), name="author-feed-rss"),
+    path("authors/<slug:slug>/feed/atom/", feeds.AuthorAtomFeed(), name="author-feed-atom"),
 ]

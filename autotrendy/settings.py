@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     # Before staticfiles, so runserver serves static files the way production does.
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Its sitemap.xml template; locations come from SITE_ORIGIN (articles.sitemaps).
+    "django.contrib.sitemaps",
     "markdownx",
     "simple_history",
     "articles",

@@ -2,9 +2,12 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from articles.markdownx_views import StaffImageUploadView, StaffMarkdownifyView
+from articles.sitemaps import sitemaps
+from articles.views import robots_txt
 
 urlpatterns = [
     # Before the admin's own URLs, which would otherwise answer these paths with a 404.
@@ -18,6 +21,8 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    path("robots.txt", robots_txt, name="robots-txt"),
     path("", include("articles.urls")),
 ]
 

@@ -111,3 +111,8 @@ def article_form_data(db):
         return data
 
     return build
+
+
+# Real Chromium for the browser tests: one browser for the whole session, defined once here
+# (two Playwright instances in one process refuse to start).
+from tests.browser import browser, page  # noqa: E402,F401

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from tests.browser import PHONE, browser, page  # noqa: F401 (fixtures)
+from tests.browser import PHONE
 
 pytestmark = [pytest.mark.browser]
 

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from articles import roles
 from articles.roles import AUTHORS, EDITORS, REVIEWERS
-from tests.browser import DESKTOP, PHONE, browser, page, screenshot  # noqa: F401 (fixtures)
+from tests.browser import DESKTOP, PHONE, screenshot
 from tests.factories import PASSWORD, AuthorFactory, StaffUserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

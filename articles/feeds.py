@@ -1,0 +1,194 @@
+"""RSS 2.0 and Atom feeds: the whole site, one topic, one author.
+
+Published articles only (`Article.objects.published()`), newest first. Each item has the
+standfirst as its summary and the full article (the body and the take, as stored and
+sanitized at save time) as its content: `<content:encoded>` in RSS, `<content
+type="html">` in Atom.
+
+Every URL in a feed is absolute on settings.SITE_ORIGIN, not on the host of the request,
+so that a feed fetched through another name (an internal host, a proxy) still points
+readers at the canonical site; django.contrib.sites is not used.
+"""
+
+import re
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, rfc3339_date
+from django.utils.html import escape
+
+from .models import Article, Author, Topic
+from .structured_data import absolute_url, last_modified
+
+FEED_SIZE = 20
+
+# Root-relative URLs in stored HTML ("/media/…", "/articles/…") and in-page fragments
+# ("#fn:1"): feed readers show the content away from the site, where neither resolves.
+_ROOT_RELATIVE = re.compile(r'\b(href|src)="/(?!/)')
+_FRAGMENT = re.compile(r'\bhref="#')
+
+
+def article_content_html(article):
+    """The article's full HTML for a feed reader: body, then the take under its heading.
+
+    The body and take were sanitized when the article was saved; only their links are
+    made absolute here.
+    """
+    html = article.body_html
+    if article.take_html:
+        heading = escape(f"{settings.SITE_NAME}’s take")
+        html += f"\n<h2>{heading}</h2>\n{article.take_html}"
+    html = _ROOT_RELATIVE.sub(rf'\1="{settings.SITE_ORIGIN}/', html)
+    return _FRAGMENT.sub(f'href="{absolute_url(article.get_absolute_url())}#', html)
+
+
+class RssFeedWithContent(Rss201rev2Feed):
+    """RSS 2.0 with the full article in `<content:encoded>` (the RSS content module) and
+    its update time in `<atom:updated>` (RSS itself has no element for it; Django
+    already declares the Atom namespace for the feed's self link)."""
+
+    def rss_attributes(self):
+        return {**super().rss_attributes(), "xmlns:content": "http://purl.org/rss/1.0/modules/content/"}
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item["updateddate"] is not None:
+            handler.addQuickElement("atom:updated", rfc3339_date(item["updateddate"]))
+        if item.get("content_html"):
+            handler.addQuickElement("content:encoded", item["content_html"])
+
+
+class AtomFeedWithContent(Atom1Feed):
+    """Atom with the full article as `<content type="html">`."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item.get("content_html"):
+            handler.addQuickElement("content", item["content_html"], {"type": "html"})
+
+
+class LatestArticlesFeed(Feed):
+    """The newest published articles on the whole site (RSS 2.0)."""
+
+    feed_type = RssFeedWithContent
+    feed_url_name = "articles:feed-rss"
+
+    def title(self, obj):
+        return settings.SITE_NAME
+
+    def description(self, obj):
+        return settings.SITE_DESCRIPTION
+
+    def subtitle(self, obj):
+        # Atom's name for the description.
+        return self.description(obj)
+
+    def link(self, obj):
+        return absolute_url(obj.get_absolute_url() if obj else reverse("articles:article-list"))
+
+    def feed_url(self, obj):
+        kwargs = {"slug": obj.slug} if obj else {}
+        return absolute_url(reverse(self.feed_url_name, kwargs=kwargs))
+
+    def feed_guid(self, obj):
+        # Atom's feed <id>: the RSS and Atom feeds of one listing are one feed.
+        return self.link(obj)
+
+    def get_articles(self, obj):
+        return Article.objects.published()
+
+    def items(self, obj):
+        articles = self.get_articles(obj).with_byline().prefetch_related("topics")
+        return articles.order_by("-published_at", "-id")[:FEED_SIZE]
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        return item.standfirst
+
+    def item_link(self, item):
+        return absolute_url(item.get_absolute_url())
+
+    def item_guid(self, item):
+        # Stable across slug changes (old slugs redirect), so a renamed article is not
+        # shown to subscribers as a new one.
+        host = settings.SITE_ORIGIN.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+        return f"tag:{host},{item.created_at:%Y-%m-%d}:article:{item.pk}"
+
+    def item_guid_is_permalink(self, item):
+        return False
+
+    def item_author_name(self, item):
+        return item.author.name
+
+    def item_author_link(self, item):
+        return absolute_url(item.author.get_absolute_url())
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return last_modified(item)
+
+    def item_categories(self, item):
+        return [topic.name for topic in item.topics.all()]
+
+    def item_extra_kwargs(self, item):
+        return {"content_html": article_content_html(item)}
+
+
+class LatestArticlesAtomFeed(LatestArticlesFeed):
+    feed_type = AtomFeedWithContent
+    feed_url_name = "articles:feed-atom"
+
+
+class TopicFeed(LatestArticlesFeed):
+    """The newest published articles about one topic. Unknown slug: 404."""
+
+    feed_url_name = "articles:topic-feed-rss"
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Topic, slug=slug)
+
+    def title(self, obj):
+        return f"{settings.SITE_NAME}: {obj.name}"
+
+    def description(self, obj):
+        return obj.description or f"Articles about {obj.name} on {settings.SITE_NAME}."
+
+    def categories(self, obj):
+        return [obj.name]
+
+    def get_articles(self, obj):
+        return Article.objects.published().filter(topics=obj)
+
+
+class TopicAtomFeed(TopicFeed):
+    feed_type = AtomFeedWithContent
+    feed_url_name = "articles:topic-feed-atom"
+
+
+class AuthorFeed(LatestArticlesFeed):
+    """The newest published articles by one author. Unknown slug: 404."""
+
+    feed_url_name = "articles:author-feed-rss"
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Author, slug=slug)
+
+    def title(self, obj):
+        return f"{settings.SITE_NAME}: articles by {obj.name}"
+
+    def description(self, obj):
+        return obj.bio or f"Articles by {obj.name} on {settings.SITE_NAME}."
+
+    def get_articles(self, obj):
+        return Article.objects.published().filter(author=obj)
+
+
+class AuthorAtomFeed(AuthorFeed):
+    feed_type = AtomFeedWithContent
+    feed_url_name = "articles:author-feed-atom"

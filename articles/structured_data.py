@@ -1,0 +1,131 @@
+"""What an article looks like away from the site: in link previews (OpenGraph, Twitter
+cards), to search engines (schema.org JSON-LD) and in feeds and the sitemap.
+
+URLs are absolute on settings.SITE_ORIGIN, the site's canonical origin, whatever host
+the request came through.
+"""
+
+import json
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.templatetags.static import static
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+# Drawn for the site (1200 × 630, the size link previews ask for) and used when an
+# article has no cover.
+DEFAULT_IMAGE = ("img/og-default.png", 1200, 630)
+LOGO = ("img/logo.png", 512, 512)
+
+# JSON inside <script> must not contain "</script>" or "<!--": escaping <, > and & as
+# JSON \u escapes keeps the data identical and the HTML parser out of it (as
+# django.utils.html.json_script does, which only writes type="application/json").
+_JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+def absolute_url(url):
+    """A path (from reverse(), a storage or static URL) made absolute on the site's origin.
+
+    A URL that is already absolute (media on a CDN, say) is returned unchanged.
+    """
+    return urljoin(settings.SITE_ORIGIN + "/", url)
+
+
+def iso_datetime(value):
+    """ISO 8601 in the site's time zone, to the second; None stays None."""
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+
+
+def last_modified(article):
+    """When readers last saw the article change.
+
+    `updated_at`, except that an article scheduled in advance changes for readers when it
+    appears: its modification time is never before its publication time.
+    """
+    if article.published_at and article.published_at > article.updated_at:
+        return article.published_at
+    return article.updated_at
+
+
+@dataclass(frozen=True)
+class PreviewImage:
+    url: str
+    width: int | None
+    height: int | None
+    alt: str
+
+
+def preview_image(article):
+    """The image shown with a link to the article: its cover, else the site's default."""
+    if article.cover:
+        return PreviewImage(
+            url=absolute_url(article.cover.url),
+            width=article.cover_width,
+            height=article.cover_height,
+            alt=article.cover_alt,
+        )
+    path, width, height = DEFAULT_IMAGE
+    return PreviewImage(url=absolute_url(static(path)), width=width, height=height, alt=settings.SITE_NAME)
+
+
+def person(author):
+    return {"@type": "Person", "name": author.name, "url": absolute_url(author.get_absolute_url())}
+
+
+def publisher():
+    path, width, height = LOGO
+    return {
+        "@type": "Organization",
+        "name": settings.SITE_NAME,
+        "url": absolute_url("/"),
+        "logo": {"@type": "ImageObject", "url": absolute_url(static(path)), "width": width, "height": height},
+    }
+
+
+def news_article(article):
+    """The article as a schema.org NewsArticle, ready for json.dumps.
+
+    The reviewer is on the web page (`mainEntityOfPage.reviewedBy`): schema.org defines
+    `reviewedBy` and `lastReviewed` for WebPage, not for Article.
+    """
+    url = absolute_url(article.get_absolute_url())
+    image = preview_image(article)
+    page = {"@type": "WebPage", "@id": url, "url": url}
+    if article.reviewer_id:
+        page["reviewedBy"] = person(article.reviewer)
+        if article.approved_at:
+            page["lastReviewed"] = iso_datetime(article.approved_at)
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "mainEntityOfPage": page,
+        "url": url,
+        "headline": article.title,
+        "description": article.standfirst,
+        "image": {
+            "@type": "ImageObject",
+            "url": image.url,
+            **({"width": image.width, "height": image.height} if image.width and image.height else {}),
+            "caption": image.alt,
+        },
+        "datePublished": iso_datetime(article.published_at),
+        "dateModified": iso_datetime(last_modified(article)),
+        "author": person(article.author),
+        "publisher": publisher(),
+        "wordCount": article.word_count,
+    }
+    topics = [topic.name for topic in article.topics.all()]
+    if topics:
+        data["articleSection"] = topics[0]
+        data["keywords"] = topics
+    # A draft seen through a preview link has no publication date yet.
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def json_ld_script(data):
+    """`data` as a <script type="application/ld+json"> element, safe inside HTML."""
+    text = json.dumps(data, ensure_ascii=False, indent=2).translate(_JSON_SCRIPT_ESCAPES)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))

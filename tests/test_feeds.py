@@ -1,0 +1,325 @@
+"""Syndication and crawling: RSS and Atom feeds, the sitemap, robots.txt, feed autodiscovery.
+
+Feeds are read with feedparser, as a feed reader would; the sitemap with xml.etree.
+"""
+
+import re
+import xml.etree.ElementTree as ET
+from calendar import timegm
+from datetime import UTC, datetime, timedelta
+from html import unescape
+
+import feedparser
+import pytest
+from django.utils import timezone
+
+from articles.feeds import FEED_SIZE
+from articles.models import Article
+from tests.factories import ArticleFactory, AuthorFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+ORIGIN = "https://autotrendy.example"
+SITEMAP_NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+BODY = """Solid-state cells are coming.
+
+<script>alert("feed")</script>
+
+![A cell on the bench](/media/uploads/cell.png)
+
+Read [the earlier story](/articles/earlier-story/) and [the footnote](#why)."""
+
+
+@pytest.fixture(autouse=True)
+def site_origin(settings):
+    # Not the test client's host: every absolute URL must come from SITE_ORIGIN.
+    settings.SITE_ORIGIN = ORIGIN
+
+
+@pytest.fixture
+def newsroom():
+    """Two published articles about batteries by Ada, one by Grace, and hidden ones."""
+    now = timezone.now()
+    ada = AuthorFactory(name="Ada Lovelace", slug="ada-lovelace")
+    grace = AuthorFactory(name="Grace Hopper", slug="grace-hopper")
+    batteries = TopicFactory(name="Batteries", slug="batteries")
+    policy = TopicFactory(name="Policy", slug="policy")
+    older = ArticleFactory(
+        published=True,
+        title="Older battery news",
+        slug="older-battery-news",
+        published_at=now - timedelta(days=3),
+        author=ada,
+        topics=[batteries],
+    )
+    newer = ArticleFactory(
+        published=True,
+        title="Solid-state batteries arrive",
+        slug="solid-state-batteries-arrive",
+        standfirst="Carmakers promise more range.",
+        body=BODY,
+        take="Believe it when it ships.",
+        published_at=now - timedelta(days=1),
+        author=ada,
+        topics=[batteries, policy],
+    )
+    other = ArticleFactory(
+        published=True,
+        title="Tariffs, again",
+        slug="tariffs-again",
+        published_at=now - timedelta(days=2),
+        author=grace,
+        topics=[policy],
+    )
+    draft = ArticleFactory(draft=True, title="A draft about batteries", author=ada, topics=[batteries])
+    future = ArticleFactory(future=True, title="Scheduled battery story", author=ada, topics=[batteries])
+    return {
+        "ada": ada, "grace": grace, "batteries": batteries, "policy": policy,
+        "older": older, "newer": newer, "other": other, "draft": draft, "future": future,
+    }  # fmt: skip
+
+
+def fetch_feed(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    parsed = feedparser.parse(response.content)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    return response, parsed
+
+
+def titles(parsed):
+    return [entry.title for entry in parsed.entries]
+
+
+def as_datetime(struct_time):
+    return datetime.fromtimestamp(timegm(struct_time), tz=UTC)
+
+
+def same_second(struct_time, value):
+    return as_datetime(struct_time) == value.replace(microsecond=0)
+
+
+# ---------------------------------------------------------------------------
+# The whole site
+
+
+@pytest.mark.parametrize(
+    "url, content_type, version",
+    [("/feed/rss/", "application/rss+xml", "rss20"), ("/feed/atom/", "application/atom+xml", "atom10")],
+)
+def test_site_feed_lists_published_articles_newest_first(client, newsroom, url, content_type, version):
+    response, parsed = fetch_feed(client, url)
+    assert response["Content-Type"].startswith(content_type)
+    assert parsed.version == version
+    assert parsed.feed.title == "Auto Trendy"
+    assert parsed.feed.link == f"{ORIGIN}/"
+    assert titles(parsed) == ["Solid-state batteries arrive", "Tariffs, again", "Older battery news"]
+
+
+@pytest.mark.parametrize("url", ["/feed/rss/", "/feed/atom/"])
+def test_site_feed_points_to_itself_on_the_canonical_origin(client, newsroom, url):
+    _, parsed = fetch_feed(client, url)
+    self_links = [link.href for link in parsed.feed.links if link.rel == "self"]
+    assert self_links == [ORIGIN + url]
+
+
+@pytest.mark.parametrize("url", ["/feed/rss/", "/feed/atom/"])
+def test_feed_item_has_every_field(client, newsroom, url):
+    _, parsed = fetch_feed(client, url)
+    entry = parsed.entries[0]
+    article = newsroom["newer"]
+    assert entry.title == "Solid-state batteries arrive"
+    assert entry.link == f"{ORIGIN}/articles/solid-state-batteries-arrive/"
+    assert entry.summary == "Carmakers promise more range."
+    assert entry.author == "Ada Lovelace"
+    assert same_second(entry.published_parsed, article.published_at)
+    assert same_second(entry.updated_parsed, article.updated_at)
+    assert sorted(tag.term for tag in entry.tags) == ["Batteries", "Policy"]
+
+
+@pytest.mark.parametrize("url", ["/feed/rss/", "/feed/atom/"])
+def test_feed_content_is_the_sanitized_article_with_its_take(client, newsroom, url):
+    _, parsed = fetch_feed(client, url)
+    entry = parsed.entries[0]
+    content = entry.content[0]
+    assert content.type == "text/html"
+    html = content.value
+    assert "Solid-state cells are coming." in html
+    assert "<script" not in html and "alert(" not in html
+    assert "Auto Trendy’s take</h2>" in html
+    assert "Believe it when it ships." in html
+
+
+@pytest.mark.parametrize("url", ["/feed/rss/", "/feed/atom/"])
+def test_feed_content_links_are_absolute(client, newsroom, url):
+    response = client.get(url)
+    # The raw XML, unescaped: feedparser would resolve relative links itself, readers may not.
+    raw = unescape(response.content.decode())
+    assert f'src="{ORIGIN}/media/uploads/cell.png"' in raw
+    assert f'href="{ORIGIN}/articles/earlier-story/"' in raw
+    assert f'href="{ORIGIN}/articles/solid-state-batteries-arrive/#why"' in raw
+    assert not re.search(r'(?:href|src)="(?:/|#)', raw)
+
+
+def test_atom_entries_link_their_authors_pages(client, newsroom):
+    _, parsed = fetch_feed(client, "/feed/atom/")
+    assert parsed.entries[0].author_detail.href == f"{ORIGIN}/authors/ada-lovelace/"
+
+
+def test_feed_ids_survive_a_slug_change(client, newsroom):
+    _, before = fetch_feed(client, "/feed/atom/")
+    article = newsroom["newer"]
+    article.slug = "solid-state-batteries-are-here"
+    article.save()
+    _, after = fetch_feed(client, "/feed/atom/")
+    assert after.entries[0].link.endswith("/solid-state-batteries-are-here/")
+    assert after.entries[0].id == before.entries[0].id
+    assert after.entries[0].id.startswith("tag:autotrendy.example,")
+
+
+def test_scheduled_article_is_not_updated_before_it_appears(client):
+    """An article written days before its scheduled time: updated when it went live."""
+    article = ArticleFactory(published=True)
+    published_at = timezone.now() - timedelta(minutes=5)
+    Article.objects.filter(pk=article.pk).update(
+        published_at=published_at, updated_at=published_at - timedelta(days=2)
+    )
+    _, parsed = fetch_feed(client, "/feed/atom/")
+    assert same_second(parsed.entries[0].updated_parsed, published_at)
+
+
+def test_site_feed_is_limited(client):
+    for _ in range(FEED_SIZE + 2):
+        ArticleFactory(published=True)
+    _, parsed = fetch_feed(client, "/feed/rss/")
+    assert len(parsed.entries) == FEED_SIZE
+
+
+def test_empty_feed_is_still_a_valid_feed(client):
+    _, parsed = fetch_feed(client, "/feed/atom/")
+    assert parsed.entries == []
+
+
+# ---------------------------------------------------------------------------
+# One topic, one author
+
+
+@pytest.mark.parametrize("kind", ["rss", "atom"])
+def test_topic_feed_lists_only_that_topics_published_articles(client, newsroom, kind):
+    _, parsed = fetch_feed(client, f"/topics/batteries/feed/{kind}/")
+    assert parsed.feed.title == "Auto Trendy: Batteries"
+    assert parsed.feed.link == f"{ORIGIN}/topics/batteries/"
+    assert titles(parsed) == ["Solid-state batteries arrive", "Older battery news"]
+
+
+@pytest.mark.parametrize("kind", ["rss", "atom"])
+def test_author_feed_lists_only_that_authors_published_articles(client, newsroom, kind):
+    _, parsed = fetch_feed(client, f"/authors/grace-hopper/feed/{kind}/")
+    assert parsed.feed.title == "Auto Trendy: articles by Grace Hopper"
+    assert parsed.feed.link == f"{ORIGIN}/authors/grace-hopper/"
+    assert titles(parsed) == ["Tariffs, again"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/topics/no-such-topic/feed/rss/", "/topics/no-such-topic/feed/atom/",
+     "/authors/nobody/feed/rss/", "/authors/nobody/feed/atom/"],
+)  # fmt: skip
+def test_feed_of_unknown_topic_or_author_is_404(client, newsroom, url):
+    assert client.get(url).status_code == 404
+
+
+# ---------------------------------------------------------------------------
+# Autodiscovery
+
+
+def alternate_links(page):
+    """{(type, href)} of the <link rel="alternate"> elements in the page's head."""
+    head = page.split("</head>", 1)[0]
+    links = set()
+    for tag in re.findall(r"<link\b[^>]*>", head):
+        if 'rel="alternate"' in tag:
+            attrs = dict(re.findall(r'(\w+)="([^"]*)"', tag))
+            links.add((attrs["type"], attrs["href"]))
+    return links
+
+
+SITE_FEEDS = {("application/rss+xml", "/feed/rss/"), ("application/atom+xml", "/feed/atom/")}
+
+
+@pytest.mark.parametrize(
+    "page, own_feeds",
+    [
+        ("/", set()),
+        ("/articles/solid-state-batteries-arrive/", set()),
+        ("/topics/batteries/", {("application/rss+xml", "/topics/batteries/feed/rss/"),
+                                ("application/atom+xml", "/topics/batteries/feed/atom/")}),
+        ("/authors/ada-lovelace/", {("application/rss+xml", "/authors/ada-lovelace/feed/rss/"),
+                                    ("application/atom+xml", "/authors/ada-lovelace/feed/atom/")}),
+    ],
+)  # fmt: skip
+def test_pages_announce_their_feeds(client, newsroom, page, own_feeds):
+    response = client.get(page)
+    assert response.status_code == 200
+    assert alternate_links(response.content.decode()) == SITE_FEEDS | own_feeds
+
+
+def test_announced_feeds_exist(client, newsroom):
+    for _, href in alternate_links(client.get("/topics/batteries/").content.decode()):
+        assert client.get(href).status_code == 200
+
+
+# ---------------------------------------------------------------------------
+# Sitemap and robots.txt
+
+
+def sitemap_entries(client):
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)
+    assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}urlset"
+    return {
+        url.findtext("sm:loc", namespaces=SITEMAP_NS): url.findtext("sm:lastmod", namespaces=SITEMAP_NS)
+        for url in root.findall("sm:url", SITEMAP_NS)
+    }
+
+
+def test_sitemap_lists_home_published_articles_and_their_topics_and_authors(client, newsroom):
+    TopicFactory(name="Empty topic", slug="empty-topic")
+    AuthorFactory(name="Silent author", slug="silent-author")
+    entries = sitemap_entries(client)
+    assert set(entries) == {
+        f"{ORIGIN}/",
+        f"{ORIGIN}/articles/solid-state-batteries-arrive/",
+        f"{ORIGIN}/articles/older-battery-news/",
+        f"{ORIGIN}/articles/tariffs-again/",
+        f"{ORIGIN}/topics/batteries/",
+        f"{ORIGIN}/topics/policy/",
+        f"{ORIGIN}/authors/ada-lovelace/",
+        f"{ORIGIN}/authors/grace-hopper/",
+    }
+
+
+def test_sitemap_gives_when_each_page_last_changed(client, newsroom):
+    entries = sitemap_entries(client)
+    newer = newsroom["newer"]
+    assert entries[f"{ORIGIN}/articles/solid-state-batteries-arrive/"] == newer.updated_at.date().isoformat()
+    assert all(entries.values()), entries
+
+
+def test_sitemap_leaves_out_topics_and_authors_with_only_hidden_articles(client):
+    ArticleFactory(draft=True, author=AuthorFactory(slug="drafter"), topics=[TopicFactory(slug="secret")])
+    ArticleFactory(future=True, author=AuthorFactory(slug="planner"), topics=[TopicFactory(slug="later")])
+    assert set(sitemap_entries(client)) == {f"{ORIGIN}/"}
+
+
+def test_robots_txt_keeps_crawlers_out_of_the_newsroom_and_points_to_the_sitemap(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "User-agent: *"
+    assert "Disallow: /admin/" in lines
+    assert "Disallow: /preview/" in lines
+    assert f"Sitemap: {ORIGIN}/sitemap.xml" in lines
+    assert "Disallow: /" not in lines
