@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from articles import images
 from articles.models import Article
 from tests.conftest import ARTICLE_ADD_URL, make_image_bytes
 from tests.factories import AuthorFactory
@@ -324,7 +325,10 @@ def test_a_valid_cover_is_stored_without_exif(editor_client, article_form_data, 
     article = Article.objects.get(slug=data["slug"])
     assert article.cover.name.startswith("covers/")
     assert Path(article.cover.path).is_file()
-    assert stored_files() == [Path(article.cover.path)]
+    # The cleaned cover and the renditions made from it (tests/test_images.py), nothing else.
+    made = images.rendition_files(article.cover_renditions)
+    renditions = {Path(settings.MEDIA_ROOT) / name for name in made}
+    assert set(stored_files()) == {Path(article.cover.path), *renditions}
     with Image.open(article.cover.path) as stored:
         assert stored.format == "JPEG"
         assert dict(stored.getexif()) == {}

@@ -1,0 +1,28 @@
+"""Renditions of covers and author photos, made once, when a new file is stored.
+
+The one trigger for `articles.images.update_renditions`. It runs after every save of an
+Article or Author, but compares names only (the renditions record the file they were
+made from), so a save that keeps the same file reads and writes no image.
+
+`loaddata` saves raw: the fixture carries the renditions, but the files may not exist
+yet (MEDIA_ROOT is not in the repository). On raw saves the files are checked too; a
+missing title card (articles.covers) is drawn again, and missing renditions are made.
+"""
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from . import covers, images
+from .models import Article, Author
+
+
+@receiver(post_save, sender=Article, dispatch_uid="articles.cover_renditions")
+def make_cover_renditions(sender, instance, raw, **kwargs):
+    if raw:
+        covers.redraw_missing(instance)
+    images.update_renditions(instance, "cover", check_files=raw)
+
+
+@receiver(post_save, sender=Author, dispatch_uid="articles.photo_renditions")
+def make_photo_renditions(sender, instance, raw, **kwargs):
+    images.update_renditions(instance, "photo", check_files=raw)
