@@ -144,7 +144,6 @@ def test_launch_articles_link_each_other_both_ways(client):
     from django.core.management import call_command
 
     call_command("loaddata", "launch", verbosity=0)
-    call_command("rerender_articles", verbosity=0)
     assb = Article.objects.get(slug="all-solid-state-batteries")
     alliance = Article.objects.get(slug="renault-nissan-mitsubishi-alliance-from-start-to-future")
     assert alliance in assb.linked_from.all()
