@@ -1,10 +1,12 @@
 from django.conf import settings
-from django.http import Http404
+from django.core.validators import slug_re
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.views.generic import ArchiveIndexView, DetailView, ListView, MonthArchiveView
 
 from .models import Article, Author, SlugRedirect, Topic
-from .search import MAX_QUERY_LENGTH, normalise_query, search_articles
+from .search import MAX_QUERY_LENGTH, has_words, normalise_query, search_articles
 
 PAGE_SIZE = 10
 
@@ -140,10 +142,14 @@ class TopicDetailView(PublishedArticleListMixin, ListView):
 
 
 class SearchView(PublishedArticleListMixin, ListView):
-    """Search results. Template: articles/search.html.
+    """Search results. Models: Article, Topic, Author. Template: articles/search.html.
 
-    Context: `query` (as searched), `query_truncated`, `message` (why nothing was
-    searched, if so), `article_list`, `page_obj` and `paginator`. Any input gives a page.
+    `?q=` (websearch syntax: "a phrase", or, -word), optionally narrowed by `topic` and
+    `author` slugs. Context: `query` (as searched), `query_truncated`, `message` (why
+    nothing was searched, if so), `notices` (narrowings that were ignored), `topic` and
+    `author` (the narrowings applied, or None), `topics` and `authors` (the choices),
+    `article_list` (a page of published articles, best match first, each with a safe
+    `.snippet`), `page_obj` and `paginator`. Any input gives a page.
     """
 
     template_name = "articles/search.html"
@@ -152,14 +158,53 @@ class SearchView(PublishedArticleListMixin, ListView):
         raw = self.request.GET.get("q", "")
         self.query = normalise_query(raw)
         self.query_truncated = len(" ".join(raw.split())) > MAX_QUERY_LENGTH
+        self.notices = []
+        self.topic = self.narrowing(Topic, "topic")
+        self.author = self.narrowing(Author, "author")
         self.message = ""
         if not self.query:
-            self.message = "Type a word or two to search the articles." if not raw.strip() else ""
+            self.message = "Type a word or two to search the articles."
         elif not any(ch.isalnum() for ch in self.query):
             self.message = "Search for words or numbers; punctuation alone matches nothing."
-        return search_articles(self.query) if self.query else Article.objects.none()
+        elif not has_words(self.query):
+            self.message = "Add a word to look for: words after a minus sign are only left out."
+        return search_articles("" if self.message else self.query, topic=self.topic, author=self.author)
+
+    def narrowing(self, model, parameter):
+        """The Topic or Author that the `parameter` slug names; None, with a notice, if none."""
+        slug = self.request.GET.get(parameter, "").strip()
+        if not slug:
+            return None
+        # Only a well-formed slug reaches the database (PostgreSQL refuses NUL, for one).
+        found = model.objects.filter(slug=slug).first() if slug_re.match(slug) else None
+        if found is None:
+            shown = slug if len(slug) <= 60 else slug[:60] + "…"
+            self.notices.append(f"There is no {parameter} “{shown}”, so the search covers every {parameter}.")
+        return found
 
     def get_context_data(self, **kwargs):
+        published = Article.objects.published()
         return super().get_context_data(
-            query=self.query, query_truncated=self.query_truncated, message=self.message, **kwargs
+            query=self.query,
+            query_truncated=self.query_truncated,
+            message=self.message,
+            notices=self.notices,
+            topic=self.topic,
+            author=self.author,
+            topics=Topic.objects.with_published_articles(),
+            authors=Author.objects.filter(articles__in=published).distinct(),
+            **kwargs,
         )
+
+
+def robots_txt(request):
+    """/robots.txt: crawl everything readers see; not the newsroom, previews or account links."""
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /preview/",
+        "Disallow: /accounts/",
+        "",
+        f"Sitemap: {settings.SITE_ORIGIN}{reverse('sitemap')}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
