@@ -71,8 +71,8 @@ class ArticleAdmin(MarkdownxModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        # Authors write under their own byline.
-        if not workflow.can_edit_any(request.user) and hasattr(request.user, "author_profile"):
+        # Authors write under their own byline, never somebody else's.
+        if not workflow.can_edit_any(request.user):
             fields.append("author")
         return fields
 
@@ -90,10 +90,21 @@ class ArticleAdmin(MarkdownxModelAdmin):
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
-        if obj is None and str(object_id).isdigit() and Article.objects.filter(pk=object_id).exists():
+        if obj is None and _whole_number(object_id) and Article.objects.filter(pk=object_id).exists():
             # It exists, but is not this user's to see: say so rather than "not found".
             raise PermissionDenied("You cannot open this article.")
         return obj
+
+    def has_add_permission(self, request):
+        # An author without a byline (an Author profile) has nobody to write as.
+        allowed = super().has_add_permission(request)
+        return allowed and (workflow.can_edit_any(request.user) or hasattr(request.user, "author_profile"))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "related":
+            # Only articles this user may see: a draft's id must not reveal its title.
+            kwargs["queryset"] = workflow.visible_articles(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def has_view_permission(self, request, obj=None):
         allowed = super().has_view_permission(request, obj)
@@ -172,7 +183,7 @@ class ArticleAdmin(MarkdownxModelAdmin):
                 preview_url=reverse("admin:articles_article_preview", args=[article.pk]),
                 share_url=preview.share_url(article) if article.status != Status.PUBLISHED else "",
                 share_days=preview.MAX_AGE_DAYS,
-                unpublished_links=article.unpublished_links(),
+                unpublished_links=article.unpublished_links(visible=workflow.visible_articles(request.user)),
                 now_local=timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             )
         return super().change_view(request, object_id, form_url, extra_context)
@@ -277,10 +288,15 @@ class ArticleAdmin(MarkdownxModelAdmin):
         return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
 
 
+def _whole_number(value):
+    # Not str.isdigit(): it accepts "²", which int() refuses.
+    return bool(value) and str(value).isascii() and str(value).isdecimal()
+
+
 def _pick_revision(revisions, history_id, version):
-    if history_id and history_id.isdigit():
+    if _whole_number(history_id):
         return revisions.filter(history_id=history_id).first()
-    if version and version.isdigit():
+    if _whole_number(version):
         # The last save made at that version number.
         return revisions.filter(version=version).order_by("-history_date").first()
     return None

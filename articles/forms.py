@@ -75,6 +75,9 @@ class ArticleAdminForm(ImageFieldCleaningMixin, forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("cover") and not (cleaned.get("cover_alt") or "").strip():
             self.add_error("cover_alt", "Describe the cover image: alt text is required with a cover.")
+        reviewer = self.instance.reviewer if self.instance.pk else None
+        if reviewer and cleaned.get("author") == reviewer:
+            self.add_error("author", f"{reviewer} reviewed this article, so cannot be its author.")
         if self.instance.pk:
             self._refuse_stale_edit(cleaned.get("expected_version"))
         return cleaned

@@ -5,6 +5,7 @@ input, so they are routed here instead of `include("markdownx.urls")`.
 """
 
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.decorators import method_decorator
 from markdownx.views import ImageUploadView, MarkdownifyView
@@ -12,8 +13,18 @@ from markdownx.views import ImageUploadView, MarkdownifyView
 from .forms import MarkdownImageUploadForm
 
 
+class WritersOnlyMixin:
+    """Logged-in staff who may write articles: others are sent to log in, or refused."""
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if not (user.has_perm("articles.add_article") or user.has_perm("articles.change_article")):
+            raise PermissionDenied("Only people who write articles can preview or upload.")
+        return super().dispatch(request, *args, **kwargs)
+
+
 @method_decorator(staff_member_required, name="dispatch")
-class StaffMarkdownifyView(MarkdownifyView):
+class StaffMarkdownifyView(WritersOnlyMixin, MarkdownifyView):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
@@ -23,7 +34,7 @@ class StaffMarkdownifyView(MarkdownifyView):
 
 
 @method_decorator(staff_member_required, name="dispatch")
-class StaffImageUploadView(ImageUploadView):
+class StaffImageUploadView(WritersOnlyMixin, ImageUploadView):
     http_method_names = ["post"]
     form_class = MarkdownImageUploadForm
 

@@ -230,7 +230,9 @@ class Article(models.Model):
         old = Article.objects.filter(pk=self.pk).values("slug", "status").first()
         if old and old["slug"] != self.slug and old["status"] == self.Status.PUBLISHED:
             SlugRedirect.objects.update_or_create(old_slug=old["slug"], defaults={"article": self})
-        SlugRedirect.objects.filter(old_slug=self.slug).delete()
+        if self.status == self.Status.PUBLISHED:
+            # The slug is live again under this article; until then an old URL keeps working.
+            SlugRedirect.objects.filter(old_slug=self.slug).delete()
 
     def render(self):
         self.body_html, headings = render_markdown_with_headings(self.body)
@@ -244,8 +246,12 @@ class Article(models.Model):
         targets = Article.objects.filter(Q(slug__in=slugs) | Q(slug_redirects__old_slug__in=slugs))
         self.outbound_links.set(targets.exclude(pk=self.pk).distinct())
 
-    def unpublished_links(self):
-        """Linked articles readers could not open: not published (yet), or no such article."""
+    def unpublished_links(self, visible=None):
+        """Linked articles readers could not open: not published (yet), or no such article.
+
+        Returns [(slug, article or None)]; an article outside `visible` (the articles the
+        person asking may see) is given as None, so a warning never reveals a draft.
+        """
         slugs = linked_article_slugs(self.body_html) + linked_article_slugs(self.take_html)
         live = set(Article.objects.published().filter(slug__in=slugs).values_list("slug", flat=True))
         live |= set(
@@ -253,7 +259,8 @@ class Article(models.Model):
                 "old_slug", flat=True
             )
         )
-        by_slug = {article.slug: article for article in Article.objects.filter(slug__in=slugs)}
+        visible = Article.objects.all() if visible is None else visible
+        by_slug = {article.slug: article for article in visible.filter(slug__in=slugs)}
         return [(slug, by_slug.get(slug)) for slug in slugs if slug not in live]
 
     def read_more(self, limit=3):

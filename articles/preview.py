@@ -7,7 +7,7 @@ expired one a 410, each with a page that says so.
 
 from django.conf import settings
 from django.core import signing
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -48,6 +48,10 @@ def shared_preview(request, token):
         return _invalid(request, 403, "This preview link is not valid",
                         "The link may have been cut short or changed. Check that you copied all of it.")  # fmt: skip
     article = get_object_or_404(Article.objects.with_byline(), pk=payload.get("article"))
+    if article.is_live:
+        return redirect(article)  # published since: the real page
+    if article.status == Article.Status.ARCHIVED:
+        return _invalid(request, 410, "This article is no longer available", "The newsroom has archived it.")
     return render_preview(request, article, shared=True)
 
 

@@ -191,11 +191,15 @@ def _move(article, user, *, to, action, comment="", fields=()):
     from_status = article.status
     article.status = to
     article._history_user = user if user.is_authenticated else None  # the revision's author
-    article.save(update_fields=["status", "updated_at", *fields])
+    # A transition changes what an open edit form was based on: such a form must not save
+    # over it unseen (e.g. an edit of an approved article landing after it was published).
+    article.version += 1
+    article.save(update_fields=["status", "updated_at", "version", *fields])
     event = ArticleEvent.objects.create(
         article=article, user=user, action=action, from_status=from_status, to_status=to, comment=comment
     )
-    transaction.on_commit(lambda: notifications.transition_happened(event))
+    # robust: a mail server that is down is logged; the change stands and the user gets no 500.
+    transaction.on_commit(lambda: notifications.transition_happened(event), robust=True)
     return event
 
 
@@ -305,14 +309,22 @@ def save_edit(article, user, *, changed_fields, expected_version=None, restored_
         article.published_at, article.approved_at = stored.published_at, stored.approved_at
         article.version = stored.version + 1
         content_changed = any(name in Article.CONTENT_FIELDS for name in changed_fields)
+        if article.author_id == stored.reviewer_id:
+            _refuse(f"{stored.reviewer} reviewed this article, so cannot be its author.")
+        # Scheduled but not yet live: still awaiting publication, like an approved article.
+        awaiting = stored.status == Status.APPROVED or (
+            stored.status == Status.PUBLISHED and stored.published_at and stored.published_at > timezone.now()
+        )
 
         event = None
         if restored_from is not None:
             event = ArticleEvent(action=Action.RESTORED, comment=f"Restored the revision of {restored_from}.")
-        if content_changed and stored.status == Status.APPROVED:
+        if content_changed and awaiting:
             article.reviewer_id = None
             article.approved_at = None
             article.status = Status.IN_REVIEW
+            if stored.status == Status.PUBLISHED:
+                article.published_at = None  # the schedule goes with the approval
             event = ArticleEvent(
                 action=Action.APPROVAL_VOIDED,
                 comment=(event.comment + " " if event else "") + "Content changed after approval.",
@@ -327,14 +339,17 @@ def save_edit(article, user, *, changed_fields, expected_version=None, restored_
             event.from_status, event.to_status = stored.status, article.status
             event.save()
             if event.action == Action.APPROVAL_VOIDED:
-                transaction.on_commit(lambda: notifications.transition_happened(event))
+                transaction.on_commit(lambda: notifications.transition_happened(event), robust=True)
     return article
 
 
 def restore_revision(article, user, historical):
     """Make an earlier revision's content current again, as a new revision."""
     changed = []
-    for name in (*Article.CONTENT_FIELDS, "slug", "cover", "cover_alt"):
+    fields = [*Article.CONTENT_FIELDS, "slug", "cover", "cover_alt"]
+    if Article.objects.filter(slug=historical.slug).exclude(pk=article.pk).exists():
+        fields.remove("slug")  # another article has that address now; keep the current one
+    for name in fields:
         old_value = getattr(historical, name)
         if getattr(article, name) != old_value:
             setattr(article, name, old_value)

@@ -37,12 +37,17 @@ def stored_files(media_root):
 
 @pytest.fixture
 def staff_user(db):
-    return StaffUserFactory()
+    """A staff member who writes articles (in the Authors group)."""
+    from django.contrib.auth.models import Group
+
+    user = StaffUserFactory()
+    user.groups.add(Group.objects.get(name="Authors"))
+    return user
 
 
 @pytest.fixture
 def staff_client(client, staff_user):
-    """A client logged in as staff without any model permissions."""
+    """A client logged in as a staff author: may use the editor's preview and upload."""
     client.force_login(staff_user)
     return client
 

@@ -401,3 +401,17 @@ def test_a_get_to_the_upload_endpoint_is_refused_not_an_error(staff_client):
     response = staff_client.get(UPLOAD_URL)
 
     assert response.status_code == 405
+
+
+def test_staff_who_do_not_write_cannot_upload_or_preview(client, stored_files, image_bytes):
+    from django.contrib.auth.models import Group
+
+    from tests.factories import StaffUserFactory
+
+    reviewer = StaffUserFactory()
+    reviewer.groups.add(Group.objects.get(name="Reviewers"))
+    client.force_login(reviewer)
+    response = upload(client, image_bytes("PNG"), name="a.png", content_type="image/png")
+    assert response.status_code == 403
+    assert stored_files() == []
+    assert client.post(settings.MARKDOWNX_URLS_PATH, {"content": "hi"}).status_code == 403

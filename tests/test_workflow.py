@@ -68,6 +68,8 @@ def run(transition, article, user):
         return workflow.request_changes(article, user, "Please check the figures.")
     if transition == "publish":
         return workflow.publish(article, user)
+    if transition == "schedule":
+        return workflow.publish(article, user, at=timezone.now() + timedelta(days=1))
     if transition == "unpublish":
         return workflow.unpublish(article, user)
     if transition == "archive":
@@ -82,6 +84,7 @@ MATRIX = [
     ("approve", Status.IN_REVIEW, {"reviewer", "editor", "superuser"}),
     ("request_changes", Status.IN_REVIEW, {"reviewer", "editor", "superuser"}),
     ("publish", Status.APPROVED, {"editor", "superuser"}),
+    ("schedule", Status.APPROVED, {"editor", "superuser"}),
     ("unpublish", Status.PUBLISHED, {"editor", "superuser"}),
     ("archive", Status.PUBLISHED, {"editor", "superuser"}),
     ("archive", Status.DRAFT, {"editor", "superuser"}),
