@@ -54,8 +54,21 @@ staff: migrate
 	@test -n "$(USERNAME)" && test -n "$(ROLE)" || { echo 'Usage: make staff USERNAME=dana ROLE=author|reviewer|editor NAME="Dana Reyes"'; exit 2; }
 	$(DEV) $(PY) manage.py add_staff "$(USERNAME)" --role "$(ROLE)" $(if $(NAME),--name "$(NAME)")
 
+# The whole suite on the configured database (SQLite by default), then, when that was not
+# PostgreSQL, the PostgreSQL-only tests against POSTGRES_TEST_URL. No server: those tests are
+# skipped with the reason, except in CI (CI=true), where that is a failure.
+POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/autotrendy
 test: install node_modules/.installed
 	$(PY) -m pytest
+	@case "$${DATABASE_URL:-}" in postgres*) exit 0;; esac; \
+	if $(PY) -c "import sys, psycopg; psycopg.connect(sys.argv[1].replace('/autotrendy', '/postgres'), connect_timeout=3).close()" "$(POSTGRES_TEST_URL)" 2>/dev/null; then \
+		echo; echo "== PostgreSQL-only tests on $(POSTGRES_TEST_URL)"; \
+		DATABASE_URL="$(POSTGRES_TEST_URL)" $(PY) -m pytest -m postgres -p no:cacheprovider; \
+	elif [ "$${CI:-}" = true ]; then \
+		echo "PostgreSQL is not reachable at $(POSTGRES_TEST_URL): in CI the PostgreSQL tests must run."; exit 1; \
+	else \
+		echo "SKIPPED the PostgreSQL-only tests: no server at $(POSTGRES_TEST_URL) (set POSTGRES_TEST_URL, or see README)."; \
+	fi
 
 check: install
 	$(DEV) $(PY) manage.py check

@@ -76,8 +76,10 @@ class ArticleFactory(factory.django.DjangoModelFactory):
 
     title = factory.Sequence(lambda n: f"Article number {n} about cars")
     slug = factory.LazyAttributeSequence(lambda article, n: f"{slugify(article.title)[:180]}-{n}")
-    standfirst = factory.Faker("sentence", nb_words=12)
-    body = factory.Faker("paragraph", nb_sentences=6)
+    # Fixed wording, not Faker's random English words: a search test must never match a
+    # word that chance put into another article.
+    standfirst = factory.Sequence(lambda n: f"Standfirst of article {n}.")
+    body = factory.Sequence(lambda n: f"Body text of article {n}, written for the tests.")
     take = ""
     author = factory.SubFactory(AuthorFactory)
     status = Article.Status.DRAFT
