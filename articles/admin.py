@@ -139,7 +139,7 @@ class ArticleAdmin(MarkdownxModelAdmin):
     def status_badge(self, article):
         label = article.get_status_display()
         state = article.status
-        if article.status == Status.PUBLISHED and article.published_at and article.published_at > timezone.now():
+        if article.is_scheduled:
             label, state = f"Scheduled for {timezone.localtime(article.published_at):%Y-%m-%d %H:%M}", "scheduled"
         return format_html('<span class="status-badge status-badge--{}">{}</span>', state, label)
 

@@ -1,6 +1,8 @@
 """Emails about the workflow, sent through Django's mail API after the change commits."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.core.mail import send_mail
 from django.urls import reverse
 
@@ -16,8 +18,6 @@ def _admin_link(article):
 def transition_happened(event):
     article = event.article
     if event.action in {Action.SUBMITTED, Action.APPROVAL_VOIDED}:
-        from .workflow import reviewers_to_notify
-
         recipients = [user.email for user in reviewers_to_notify(article)]
         subject = f"For review: {article.title}"
         body = f"{article.author} submitted “{article.title}” for review.\n\nReview it: {_admin_link(article)}\n"
@@ -43,3 +43,15 @@ def transition_happened(event):
         return
     if recipients:
         send_mail(subject, body, None, recipients)
+
+
+def reviewers_to_notify(article):
+    """Everyone who may review it, except its own author."""
+    User = get_user_model()
+    return (
+        User.objects.filter(is_active=True, is_staff=True)
+        .filter(Q(groups__permissions__codename="review_article") | Q(is_superuser=True))
+        .exclude(email="")
+        .exclude(pk=article.author.user_id)
+        .distinct()
+    )

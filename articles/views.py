@@ -17,7 +17,7 @@ class PublishedArticleListMixin:
     paginate_by = PAGE_SIZE
 
     def published_articles(self):
-        return Article.objects.published().with_byline().prefetch_related("topics")
+        return Article.objects.for_listing()
 
 
 class ArticleListView(PublishedArticleListMixin, ListView):
@@ -56,7 +56,7 @@ class ArticleDetailView(DetailView):
     context_object_name = "article"
 
     def get_queryset(self):
-        return Article.objects.published().with_byline().prefetch_related("topics")
+        return Article.objects.for_listing()
 
     def get(self, request, *args, **kwargs):
         try:
@@ -84,7 +84,7 @@ class ArchiveMixin:
     context_object_name = "article_list"
 
     def get_queryset(self):
-        return Article.objects.published().with_byline().prefetch_related("topics")
+        return Article.objects.for_listing()
 
 
 class ArticleArchiveIndexView(ArchiveMixin, ArchiveIndexView):

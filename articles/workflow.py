@@ -12,9 +12,9 @@ the management commands and the tests all come through here; nothing else writes
 `Article.status`.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -87,46 +87,6 @@ def visible_articles(user, queryset=None):
     return queryset.filter(own)
 
 
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    label: str
-    needs_comment: bool = False
-    needs_time: bool = False
-
-
-TRANSITIONS = {
-    "submit": Transition("submit", "Submit for review"),
-    "approve": Transition("approve", "Approve"),
-    "request_changes": Transition("request_changes", "Request changes", needs_comment=True),
-    "publish": Transition("publish", "Publish now"),
-    "schedule": Transition("schedule", "Schedule…", needs_time=True),
-    "unpublish": Transition("unpublish", "Unpublish"),
-    "archive": Transition("archive", "Archive"),
-}
-
-
-def available_transitions(article, user):
-    """The transitions this user may make on this article now, for the admin's buttons."""
-    checks = {
-        "submit": _check_submit,
-        "approve": _check_review,
-        "request_changes": _check_review,
-        "publish": _check_publish,
-        "schedule": _check_publish,
-        "unpublish": _check_unpublish,
-        "archive": _check_archive,
-    }
-    allowed = []
-    for name, check in checks.items():
-        try:
-            check(article, user)
-        except TransitionNotAllowed:
-            continue
-        allowed.append(TRANSITIONS[name])
-    return allowed
-
-
 # Checks --------------------------------------------------------------------------------
 
 
@@ -176,6 +136,43 @@ def _check_archive(article, user):
         _refuse("Only editors can archive articles.")
     if article.status == Status.ARCHIVED:
         _refuse("This article is already archived.")
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One button on the admin's desk: its label, and the check that decides if it shows."""
+
+    name: str
+    label: str
+    check: Callable
+    needs_comment: bool = False
+    needs_time: bool = False
+
+
+TRANSITIONS = {
+    transition.name: transition
+    for transition in [
+        Transition("submit", "Submit for review", _check_submit),
+        Transition("approve", "Approve", _check_review),
+        Transition("request_changes", "Request changes", _check_review, needs_comment=True),
+        Transition("publish", "Publish now", _check_publish),
+        Transition("schedule", "Schedule…", _check_publish, needs_time=True),
+        Transition("unpublish", "Unpublish", _check_unpublish),
+        Transition("archive", "Archive", _check_archive),
+    ]
+}
+
+
+def available_transitions(article, user):
+    """The transitions this user may make on this article now, for the admin's buttons."""
+    allowed = []
+    for transition in TRANSITIONS.values():
+        try:
+            transition.check(article, user)
+        except TransitionNotAllowed:
+            continue
+        allowed.append(transition)
+    return allowed
 
 
 # Transitions ---------------------------------------------------------------------------
@@ -312,9 +309,7 @@ def save_edit(article, user, *, changed_fields, expected_version=None, restored_
         if article.author_id == stored.reviewer_id:
             _refuse(f"{stored.reviewer} reviewed this article, so cannot be its author.")
         # Scheduled but not yet live: still awaiting publication, like an approved article.
-        awaiting = stored.status == Status.APPROVED or (
-            stored.status == Status.PUBLISHED and stored.published_at and stored.published_at > timezone.now()
-        )
+        awaiting = stored.status == Status.APPROVED or stored.is_scheduled
 
         event = None
         if restored_from is not None:
@@ -357,14 +352,3 @@ def restore_revision(article, user, historical):
     article._change_reason = f"Restored revision {historical.history_id}"
     when = timezone.localtime(historical.history_date)
     return save_edit(article, user, changed_fields=changed, restored_from=f"{when:%Y-%m-%d %H:%M}")
-
-
-def reviewers_to_notify(article):
-    User = get_user_model()
-    return (
-        User.objects.filter(is_active=True, is_staff=True)
-        .filter(Q(groups__permissions__codename="review_article") | Q(is_superuser=True))
-        .exclude(email="")
-        .exclude(pk=article.author.user_id)
-        .distinct()
-    )
