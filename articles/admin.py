@@ -263,6 +263,10 @@ class ArticleAdmin(MarkdownxModelAdmin):
                     before.splitlines(), after.splitlines(), "Before", "After", context=True, numlines=2
                 )
                 diffs.append({"field": Article._meta.get_field(name).verbose_name, "table": table})
+        topics_before, topics_after = _topic_names(older), _topic_names(newer)
+        if topics_before != topics_after:
+            table = difflib.HtmlDiff().make_table(topics_before, topics_after, "Before", "After")
+            diffs.append({"field": "topics", "table": table})
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -286,6 +290,10 @@ class ArticleAdmin(MarkdownxModelAdmin):
         else:
             self.message_user(request, "Revision restored. The restore is itself a new revision.", messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
+
+
+def _topic_names(revision):
+    return sorted(row.topic.name for row in revision.topics.select_related("topic"))
 
 
 def _whole_number(value):

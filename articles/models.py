@@ -168,7 +168,10 @@ class Article(models.Model):
 
     objects = ArticleQuerySet.as_manager()
     # A revision of every save: who, when, every content field.
-    history = HistoricalRecords(excluded_fields=["body_html", "take_html", "toc_html", "word_count", "cover_renditions"])
+    history = HistoricalRecords(
+        excluded_fields=["body_html", "take_html", "toc_html", "word_count", "cover_renditions"],
+        m2m_fields=[topics],
+    )
 
     CONTENT_FIELDS = ("title", "standfirst", "body", "take")
 

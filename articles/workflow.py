@@ -351,4 +351,9 @@ def restore_revision(article, user, historical):
             changed.append(name)
     article._change_reason = f"Restored revision {historical.history_id}"
     when = timezone.localtime(historical.history_date)
-    return save_edit(article, user, changed_fields=changed, restored_from=f"{when:%Y-%m-%d %H:%M}")
+    with transaction.atomic():
+        save_edit(article, user, changed_fields=changed, restored_from=f"{when:%Y-%m-%d %H:%M}")
+        topic_ids = {row.topic_id for row in historical.topics.all()}
+        if topic_ids != set(article.topics.values_list("pk", flat=True)):
+            article.topics.set(topic_ids)
+    return article

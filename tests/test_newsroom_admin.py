@@ -413,3 +413,19 @@ def test_a_mail_server_failure_does_not_undo_or_break_a_transition(client, peopl
         response = client.post(admin_url(article, "workflow/submit/"))
     assert response.status_code == 302
     assert Article.objects.get(pk=article.pk).status == Status.IN_REVIEW
+
+
+def test_topics_are_part_of_each_revision_and_come_back_on_restore(client, people):
+    from tests.factories import TopicFactory
+
+    batteries, alliances = TopicFactory(name="Batteries"), TopicFactory(name="Alliances")
+    article = draft_of(people["editor"], title="Topic history", topics=[batteries])
+    first = article.history.order_by("-history_date", "-history_id").first()
+    article.topics.set([alliances])
+    login(client, people["editor"])
+    latest = article.history.order_by("-history_date", "-history_id").first()
+    diff = client.get(admin_url(article, "history/compare/"), {"from": first.history_id, "to": latest.history_id})
+    assert "Batteries" in diff.content.decode() and "Alliances" in diff.content.decode()
+
+    client.post(admin_url(article, f"history/{first.history_id}/restore/"))
+    assert list(article.topics.values_list("name", flat=True)) == ["Batteries"]
