@@ -118,6 +118,24 @@ def article_form_data(db):
     return build
 
 
+@pytest.fixture
+def newsroom(db):
+    """One person per role, each with a byline; "anonymous" is None."""
+    from articles.roles import AUTHORS, EDITORS, REVIEWERS
+    from tests.factories import AuthorFactory, newsroom_member
+
+    superuser = SuperuserFactory()
+    AuthorFactory(user=superuser, name="Super User")
+    return {
+        "anonymous": None,
+        "author": newsroom_member(AUTHORS),
+        "other_author": newsroom_member(AUTHORS),
+        "reviewer": newsroom_member(REVIEWERS),
+        "editor": newsroom_member(EDITORS),
+        "superuser": superuser,
+    }
+
+
 # Real Chromium for the browser tests: one browser for the whole session, defined once here
 # (two Playwright instances in one process refuse to start).
 from tests.browser import browser, page  # noqa: E402,F401

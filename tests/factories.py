@@ -94,3 +94,14 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     def related(self, create, extracted, **kwargs):
         if create and extracted:
             self.related.add(*extracted)
+
+
+def newsroom_member(group_name, **kwargs):
+    """A staff user in one newsroom group (Authors, Reviewers, Editors), with a byline."""
+    from django.contrib.auth.models import Group
+
+    byline = kwargs.pop("byline", None)
+    user = StaffUserFactory(**kwargs)
+    user.groups.add(Group.objects.get(name=group_name))
+    AuthorFactory(user=user, name=byline or user.username.title())
+    return user

@@ -6,36 +6,23 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from articles import preview, workflow
 from articles.models import Article, ArticleEvent, SlugRedirect
-from articles.roles import AUTHORS, EDITORS, REVIEWERS
-from tests.factories import ArticleFactory, AuthorFactory, StaffUserFactory, SuperuserFactory
+from tests.factories import ArticleFactory, AuthorFactory
 
 Status = Article.Status
 pytestmark = pytest.mark.django_db
 
 
-def member(group_name):
-    user = StaffUserFactory()
-    user.groups.add(Group.objects.get(name=group_name))
-    AuthorFactory(user=user, name=user.username.title())
-    return user
-
-
 @pytest.fixture
-def people():
-    superuser = SuperuserFactory()
-    AuthorFactory(user=superuser, name="Super User")
-    return {
-        "author": member(AUTHORS),
-        "other_author": member(AUTHORS),
-        "reviewer": member(REVIEWERS),
-        "editor": member(EDITORS),
-        "superuser": superuser,
-    }
+def people(newsroom):
+    return newsroom
+
+
+
+
 
 
 def login(client, user):

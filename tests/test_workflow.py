@@ -13,32 +13,14 @@ from django.utils import timezone
 from articles import workflow
 from articles.models import Article, ArticleEvent
 from articles.roles import AUTHORS, EDITORS, REVIEWERS
-from tests.factories import ArticleFactory, AuthorFactory, StaffUserFactory, SuperuserFactory, UserFactory
+from tests.factories import ArticleFactory, AuthorFactory, UserFactory, newsroom_member
 
 Status = Article.Status
 pytestmark = pytest.mark.django_db
 
 
-def member(group_name, **kwargs):
-    """A staff user in one newsroom group, with a byline."""
-    user = StaffUserFactory(**kwargs)
-    user.groups.add(Group.objects.get(name=group_name))
-    AuthorFactory(user=user, name=user.username.title())
-    return user
 
 
-@pytest.fixture
-def newsroom():
-    superuser = SuperuserFactory()
-    AuthorFactory(user=superuser, name="Super User")
-    return {
-        "anonymous": None,
-        "author": member(AUTHORS),
-        "other_author": member(AUTHORS),
-        "reviewer": member(REVIEWERS),
-        "editor": member(EDITORS),
-        "superuser": superuser,
-    }
 
 
 def article_in(status, author_user, **kwargs):
@@ -136,7 +118,7 @@ def test_nobody_reviews_their_own_article_not_even_a_superuser(newsroom):
     article = article_in(Status.IN_REVIEW, newsroom["superuser"])
     with pytest.raises(workflow.TransitionNotAllowed, match="own article"):
         workflow.approve(article, newsroom["superuser"])
-    reviewer_writing = member(REVIEWERS)
+    reviewer_writing = newsroom_member(REVIEWERS)
     own = article_in(Status.IN_REVIEW, reviewer_writing)
     with pytest.raises(workflow.TransitionNotAllowed, match="own article"):
         workflow.request_changes(own, reviewer_writing, "Looks fine to me")
