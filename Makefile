@@ -8,16 +8,16 @@ PORT ?= 8000
 # `make run` is the embedded development setup: debug on unless the environment says otherwise.
 DEV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true}
 
-.PHONY: run test install migrate fixtures superuser staff check bench clean
+.PHONY: run test install migrate fixtures superuser staff check lint format bench clean
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	@set -e; \
 	if [ ! -x $(PY) ]; then \
 		interpreter=$$(sh bin/find-python) || exit 1; \
 		echo "Creating $(VENV) with $$interpreter"; \
 		"$$interpreter" -m venv $(VENV); \
 	fi; \
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt; \
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt; \
 	touch $@
 
 install: $(VENV)/.installed
@@ -70,9 +70,19 @@ test: install node_modules/.installed
 		echo "SKIPPED the PostgreSQL-only tests: no server at $(POSTGRES_TEST_URL) (set POSTGRES_TEST_URL, or see README)."; \
 	fi
 
-check: install
+# System checks, no missing migrations, and ruff (lint and format) over the whole repo.
+check: install lint
 	$(DEV) $(PY) manage.py check
 	$(DEV) $(PY) manage.py makemigrations --check --dry-run
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Apply ruff's safe fixes and formatting.
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 bench: install
 	$(PY) bench/run.py

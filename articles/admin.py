@@ -19,7 +19,7 @@ Status = Article.Status
 
 
 class MineFilter(admin.SimpleListFilter):
-    """"Mine" for authors, "Awaiting my review" for reviewers."""
+    """ "Mine" for authors, "Awaiting my review" for reviewers."""
 
     title = "shortcuts"
     parameter_name = "for"
@@ -63,7 +63,14 @@ class ArticleAdmin(MarkdownxModelAdmin):
             (
                 "Workflow",
                 {
-                    "fields": ["status_badge", "reviewer", "approved_at", "published_at", "created_at", "updated_at"],
+                    "fields": [
+                        "status_badge",
+                        "reviewer",
+                        "approved_at",
+                        "published_at",
+                        "created_at",
+                        "updated_at",
+                    ],
                     "description": "Changed only with the workflow buttons above.",
                 },
             ),
@@ -129,9 +136,11 @@ class ArticleAdmin(MarkdownxModelAdmin):
         if not change and "author" not in form.cleaned_data:
             obj.author = request.user.author_profile
         workflow.save_edit(
-            obj, request.user, changed_fields=form.changed_data,
+            obj,
+            request.user,
+            changed_fields=form.changed_data,
             expected_version=form.cleaned_data.get("expected_version"),
-        )  # fmt: skip
+        )
 
     # Lists
 
@@ -140,7 +149,10 @@ class ArticleAdmin(MarkdownxModelAdmin):
         label = article.get_status_display()
         state = article.status
         if article.is_scheduled:
-            label, state = f"Scheduled for {timezone.localtime(article.published_at):%Y-%m-%d %H:%M}", "scheduled"
+            label, state = (
+                f"Scheduled for {timezone.localtime(article.published_at):%Y-%m-%d %H:%M}",
+                "scheduled",
+            )
         return format_html('<span class="status-badge status-badge--{}">{}</span>', state, label)
 
     @admin.display(description="Topics")
@@ -150,16 +162,20 @@ class ArticleAdmin(MarkdownxModelAdmin):
     # The newsroom desk: workflow buttons, preview, timeline, history
 
     def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         wrap = self.admin_site.admin_view
         return [
-            path("<path:object_id>/workflow/<slug:action>/", wrap(self.transition_view), name="%s_%s_transition" % info),
-            path("<path:object_id>/preview/", wrap(self.preview_view), name="%s_%s_preview" % info),
-            path("<path:object_id>/history/compare/", wrap(self.compare_view), name="%s_%s_compare" % info),
+            path(
+                "<path:object_id>/workflow/<slug:action>/",
+                wrap(self.transition_view),
+                name=f"{prefix}_transition",
+            ),
+            path("<path:object_id>/preview/", wrap(self.preview_view), name=f"{prefix}_preview"),
+            path("<path:object_id>/history/compare/", wrap(self.compare_view), name=f"{prefix}_compare"),
             path(
                 "<path:object_id>/history/<int:history_id>/restore/",
                 wrap(self.restore_view),
-                name="%s_%s_restore" % info,
+                name=f"{prefix}_restore",
             ),
             *super().get_urls(),
         ]
@@ -168,7 +184,11 @@ class ArticleAdmin(MarkdownxModelAdmin):
         article = self.get_object(request, object_id)
         if article is None:
             raise PermissionDenied("No such article.")
-        allowed = self.has_change_permission(request, article) if edit else self.has_view_permission(request, article)
+        allowed = (
+            self.has_change_permission(request, article)
+            if edit
+            else self.has_view_permission(request, article)
+        )
         if not allowed:
             raise PermissionDenied("You cannot open this article.")
         return article
@@ -249,7 +269,10 @@ class ArticleAdmin(MarkdownxModelAdmin):
         article = self._article_for(request, object_id)
         revisions = article.history.all()
         older = _pick_revision(revisions, request.GET.get("from"), request.GET.get("from_version"))
-        newer = _pick_revision(revisions, request.GET.get("to"), request.GET.get("to_version")) or revisions.first()
+        newer = (
+            _pick_revision(revisions, request.GET.get("to"), request.GET.get("to_version"))
+            or revisions.first()
+        )
         if older is None or newer is None:
             self.message_user(request, "Choose two revisions to compare.", messages.WARNING)
             return HttpResponseRedirect(reverse("admin:articles_article_history", args=[article.pk]))
@@ -288,7 +311,9 @@ class ArticleAdmin(MarkdownxModelAdmin):
         except workflow.TransitionNotAllowed as refusal:
             self.message_user(request, str(refusal), messages.ERROR)
         else:
-            self.message_user(request, "Revision restored. The restore is itself a new revision.", messages.SUCCESS)
+            self.message_user(
+                request, "Revision restored. The restore is itself a new revision.", messages.SUCCESS
+            )
         return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
 
 
@@ -314,7 +339,9 @@ def _parse_local_datetime(value):
     try:
         naive = datetime.fromisoformat(value)
     except ValueError:
-        raise workflow.TransitionNotAllowed("Give the publication date and time, for example 2026-12-01 09:00.")
+        raise workflow.TransitionNotAllowed(
+            "Give the publication date and time, for example 2026-12-01 09:00."
+        ) from None
     if naive.tzinfo is not None:
         return naive
     return timezone.make_aware(naive)

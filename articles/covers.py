@@ -113,11 +113,11 @@ def redraw_missing(article):
 
 
 def _gradient(size, top, bottom):
-    width, height = size
+    _, height = size
     column = Image.new("RGB", (1, height))
     for y in range(height):
         t = y / (height - 1)
-        column.putpixel((0, y), tuple(round(a + (b - a) * t) for a, b in zip(top, bottom)))
+        column.putpixel((0, y), tuple(round(a + (b - a) * t) for a, b in zip(top, bottom, strict=True)))
     return column.resize(size)
 
 
@@ -130,8 +130,18 @@ def _draw_road(draw, *, width, height, bottom, s):
         r = radius * s
         draw.ellipse((sun_x - r, horizon - r, sun_x + r, horizon + r), fill=colour)
     hills = tuple(max(0, c - 6) for c in bottom)
-    draw.polygon([(880 * s, horizon), (1010 * s, 560 * s), (1130 * s, 610 * s), (1250 * s, 530 * s),
-                  (1420 * s, 600 * s), (1600 * s, 540 * s), (1600 * s, horizon)], fill=hills)  # fmt: skip
+    draw.polygon(
+        [
+            (880 * s, horizon),
+            (1010 * s, 560 * s),
+            (1130 * s, 610 * s),
+            (1250 * s, 530 * s),
+            (1420 * s, 600 * s),
+            (1600 * s, 540 * s),
+            (1600 * s, horizon),
+        ],
+        fill=hills,
+    )
     draw.rectangle((0, horizon, width, height), fill=tuple(max(0, c - 12) for c in bottom))
     # The road: a band with a dashed centre line.
     road_top, road_bottom = 720 * s, 860 * s
@@ -155,8 +165,18 @@ def _draw_car(draw, *, left, ground, length):
         return left + x * u, ground - y * u
 
     outline = (
-        (0, 10), (2, 22), (10, 26), (30, 29), (44, 42), (70, 42), (86, 29), (98, 26), (100, 12), (97, 8), (3, 8)
-    )  # fmt: skip
+        (0, 10),
+        (2, 22),
+        (10, 26),
+        (30, 29),
+        (44, 42),
+        (70, 42),
+        (86, 29),
+        (98, 26),
+        (100, 12),
+        (97, 8),
+        (3, 8),
+    )
     draw.polygon([at(x, y) for x, y in outline], fill=ACCENT)
     draw.polygon([at(34, 29), at(46, 39), at(66, 39), at(80, 29)], fill=(30, 36, 48))
     draw.line([at(57, 39), at(57, 29)], fill=ACCENT, width=round(2 * u))
@@ -188,8 +208,14 @@ def _draw_battery(draw, *, box, s):
         draw.rounded_rectangle((bx, y0 + inner, bx + bar_width, y1 - inner), radius=10 * s, fill=colour)
     # The bolt, drawn over the bars with a dark outline so it reads on green.
     cx, cy = (x0 + x1) / 2, middle
-    bolt = [(cx + 40 * s, cy - 190 * s), (cx - 90 * s, cy + 20 * s), (cx - 5 * s, cy + 20 * s),
-            (cx - 50 * s, cy + 190 * s), (cx + 95 * s, cy - 35 * s), (cx + 8 * s, cy - 35 * s)]  # fmt: skip
+    bolt = [
+        (cx + 40 * s, cy - 190 * s),
+        (cx - 90 * s, cy + 20 * s),
+        (cx - 5 * s, cy + 20 * s),
+        (cx - 50 * s, cy + 190 * s),
+        (cx + 95 * s, cy - 35 * s),
+        (cx + 8 * s, cy - 35 * s),
+    ]
     draw.polygon(bolt, fill=(255, 208, 64), outline=(17, 19, 24), width=10 * s)
     # Solid layers in a cut-away strip under the cell: the "solid-state" inside.
     strip_top = y1 + 70 * s

@@ -63,7 +63,18 @@ class ArticleAdminForm(ImageFieldCleaningMixin, forms.ModelForm):
 
     class Meta:
         model = Article
-        fields = "__all__"
+        fields = [
+            "title",
+            "slug",
+            "standfirst",
+            "body",
+            "take",
+            "cover",
+            "cover_alt",
+            "author",
+            "topics",
+            "related",
+        ]
         widgets = {"cover": forms.ClearableFileInput(attrs={"accept": images.ACCEPT_ATTRIBUTE})}
 
     def __init__(self, *args, **kwargs):
@@ -85,11 +96,18 @@ class ArticleAdminForm(ImageFieldCleaningMixin, forms.ModelForm):
     def _refuse_stale_edit(self, expected):
         # The admin validates and saves in one transaction: the row lock taken here is
         # held until this save commits, so two saves cannot both pass this check.
-        stored = Article.objects.select_for_update().filter(pk=self.instance.pk).values_list("version", flat=True).first()
+        stored = (
+            Article.objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values_list("version", flat=True)
+            .first()
+        )
         if stored is None or expected == stored:
             return
         history_url = reverse("admin:articles_article_history", args=[self.instance.pk])
-        compare_url = f"{history_url}compare/?{urlencode({'from_version': expected or '', 'to_version': stored})}"
+        compare_url = (
+            f"{history_url}compare/?{urlencode({'from_version': expected or '', 'to_version': stored})}"
+        )
         # Re-rendered with the stored version: saving again, having seen the other change,
         # replaces it (and both stay in the history).
         data = self.data.copy()
@@ -98,7 +116,7 @@ class ArticleAdminForm(ImageFieldCleaningMixin, forms.ModelForm):
         raise forms.ValidationError(
             format_html(
                 "Somebody else saved this article while you were editing it, so your changes were "
-                "not saved. Your text is still in the form below. <a href=\"{}\">See what they changed</a>; "
+                'not saved. Your text is still in the form below. <a href="{}">See what they changed</a>; '
                 "if you save again, your version replaces theirs (both stay in the history).",
                 compare_url,
             ),
@@ -111,5 +129,5 @@ class AuthorAdminForm(ImageFieldCleaningMixin, forms.ModelForm):
 
     class Meta:
         model = Author
-        fields = "__all__"
+        fields = ["name", "slug", "bio", "photo", "user"]
         widgets = {"photo": forms.ClearableFileInput(attrs={"accept": images.ACCEPT_ATTRIBUTE})}

@@ -66,9 +66,9 @@ def clean_upload(uploaded, *, max_edge=None):
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationError(
             "This file is not an image we can read. Upload a JPEG, PNG, WebP or GIF.", code="invalid"
-        )
+        ) from None
     except (OSError, SyntaxError, ValueError):
-        raise ValidationError("The image file is damaged or incomplete.", code="invalid")
+        raise ValidationError("The image file is damaged or incomplete.", code="invalid") from None
 
     content_type, extension = ALLOWED_FORMATS[image_format]
     output = _reencode(image, image_format, max_edge)
@@ -98,7 +98,13 @@ def _reencode(image, image_format, max_edge):
             frames.append(frame)
         durations = image.info.get("duration", 100)
         frames[0].save(
-            buffer, "GIF", save_all=len(frames) > 1, append_images=frames[1:], loop=0, duration=durations, disposal=2
+            buffer,
+            "GIF",
+            save_all=len(frames) > 1,
+            append_images=frames[1:],
+            loop=0,
+            duration=durations,
+            disposal=2,
         )
         return buffer.getvalue()
 
@@ -205,10 +211,7 @@ def rendition_files(renditions):
     """The files a renditions dict names, without its source."""
     source = renditions.get("source")
     return {
-        name
-        for key in ("webp", "original")
-        for name in renditions.get(key, {}).values()
-        if name != source
+        name for key in ("webp", "original") for name in renditions.get(key, {}).values() if name != source
     }
 
 

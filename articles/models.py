@@ -20,9 +20,7 @@ def _table_of_contents(headings):
     """A list of links to the article's headings, when it has enough of them to need one."""
     if len(headings) < TOC_MIN_HEADINGS:
         return ""
-    items = format_html_join(
-        "\n", '<li class="toc__item toc__item--h{}"><a href="#{}">{}</a></li>', headings
-    )
+    items = format_html_join("\n", '<li class="toc__item toc__item--h{}"><a href="#{}">{}</a></li>', headings)
     return format_html('<ol class="toc__list">\n{}\n</ol>', items)
 
 
@@ -32,7 +30,9 @@ class Author(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=140, unique=True)
     bio = models.TextField("short bio", max_length=600, blank=True)
-    photo = models.ImageField(upload_to="authors/", blank=True, width_field="photo_width", height_field="photo_height")
+    photo = models.ImageField(
+        upload_to="authors/", blank=True, width_field="photo_width", height_field="photo_height"
+    )
     photo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     photo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     # Smaller copies made once on upload (articles.images): {"webp": {"480": "path"}, ...}
@@ -205,16 +205,22 @@ class Article(models.Model):
                 violation_error_message="The reviewer cannot be the article's author.",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "in_review", "changes_requested", "approved", "published", "archived"]),
+                condition=Q(
+                    status__in=[
+                        "draft",
+                        "in_review",
+                        "changes_requested",
+                        "approved",
+                        "published",
+                        "archived",
+                    ]
+                ),
                 name="article_status_valid",
             ),
         ]
 
     def __str__(self):
         return self.title
-
-    def get_absolute_url(self):
-        return reverse("articles:article-detail", kwargs={"slug": self.slug})
 
     def save(self, *args, **kwargs):
         # Render once here, so that reading never renders Markdown.
@@ -229,6 +235,9 @@ class Article(models.Model):
             super().save(*args, **kwargs)
             if update_fields is None or {"body", "take"} & set(update_fields):
                 self._record_links()
+
+    def get_absolute_url(self):
+        return reverse("articles:article-detail", kwargs={"slug": self.slug})
 
     def _keep_old_slug_alive(self):
         """A published article's old URL keeps working: it answers 301 to the new one."""
@@ -262,9 +271,9 @@ class Article(models.Model):
         slugs = linked_article_slugs(self.body_html) + linked_article_slugs(self.take_html)
         live = set(Article.objects.published().filter(slug__in=slugs).values_list("slug", flat=True))
         live |= set(
-            SlugRedirect.objects.filter(old_slug__in=slugs, article__in=Article.objects.published()).values_list(
-                "old_slug", flat=True
-            )
+            SlugRedirect.objects.filter(
+                old_slug__in=slugs, article__in=Article.objects.published()
+            ).values_list("old_slug", flat=True)
         )
         visible = Article.objects.all() if visible is None else visible
         by_slug = {article.slug: article for article in visible.filter(slug__in=slugs)}
@@ -288,14 +297,20 @@ class Article(models.Model):
 
     def previous_published(self):
         return (
-            Article.objects.published().filter(published_at__lt=self.published_at).order_by("-published_at").first()
+            Article.objects.published()
+            .filter(published_at__lt=self.published_at)
+            .order_by("-published_at")
+            .first()
             if self.published_at
             else None
         )
 
     def next_published(self):
         return (
-            Article.objects.published().filter(published_at__gt=self.published_at).order_by("published_at").first()
+            Article.objects.published()
+            .filter(published_at__gt=self.published_at)
+            .order_by("published_at")
+            .first()
             if self.published_at
             else None
         )

@@ -2,8 +2,8 @@
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.core.mail import send_mail
+from django.db.models import Q
 from django.urls import reverse
 
 from .models import ArticleEvent
@@ -20,7 +20,9 @@ def transition_happened(event):
     if event.action in {Action.SUBMITTED, Action.APPROVAL_VOIDED}:
         recipients = [user.email for user in reviewers_to_notify(article)]
         subject = f"For review: {article.title}"
-        body = f"{article.author} submitted “{article.title}” for review.\n\nReview it: {_admin_link(article)}\n"
+        body = (
+            f"{article.author} submitted “{article.title}” for review.\n\nReview it: {_admin_link(article)}\n"
+        )
         if event.action == Action.APPROVAL_VOIDED:
             body = f"“{article.title}” was changed after approval and needs a new review.\n\n{_admin_link(article)}\n"
     elif event.action in {Action.APPROVED, Action.CHANGES_REQUESTED, Action.PUBLISHED, Action.SCHEDULED}:

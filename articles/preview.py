@@ -29,7 +29,12 @@ def share_url(article):
 
 def render_preview(request, article, *, shared):
     """The article exactly as readers will see it, in the site's own template."""
-    context = {"article": article, "is_preview": True, "shared_preview": shared, **article_page_context(article)}
+    context = {
+        "article": article,
+        "is_preview": True,
+        "shared_preview": shared,
+        **article_page_context(article),
+    }
     response = TemplateResponse(request, "articles/article_detail.html", context)
     add_never_cache_headers(response)
     # Previews are not for search engines.
@@ -42,11 +47,19 @@ def shared_preview(request, token):
     try:
         payload = signing.loads(token, salt=SALT, max_age=settings.PREVIEW_LINK_MAX_AGE)
     except signing.SignatureExpired:
-        return _invalid(request, 410, "This preview link has expired",
-                        f"Preview links work for {MAX_AGE_DAYS} days. Ask the newsroom for a new one.")  # fmt: skip
+        return _invalid(
+            request,
+            410,
+            "This preview link has expired",
+            f"Preview links work for {MAX_AGE_DAYS} days. Ask the newsroom for a new one.",
+        )
     except signing.BadSignature:
-        return _invalid(request, 403, "This preview link is not valid",
-                        "The link may have been cut short or changed. Check that you copied all of it.")  # fmt: skip
+        return _invalid(
+            request,
+            403,
+            "This preview link is not valid",
+            "The link may have been cut short or changed. Check that you copied all of it.",
+        )
     article = get_object_or_404(Article.objects.with_byline(), pk=payload.get("article"))
     if article.is_live:
         return redirect(article)  # published since: the real page

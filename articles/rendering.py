@@ -16,37 +16,99 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details",
-    "div", "dl", "dt", "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i",
-    "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong",
-    "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
-}  # fmt: skip
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "cite",
+    "code",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+}
 # h1 is the article's title; a Markdown "# Heading" is demoted to h2 below.
 
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "id"},
     "abbr": {"title"},
     "img": {"src", "alt", "title", "width", "height", "loading"},
-    "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
+    "h2": {"id"},
+    "h3": {"id"},
+    "h4": {"id"},
+    "h5": {"id"},
+    "h6": {"id"},
     "li": {"id"},
     "sup": {"id"},
     "td": {"align", "colspan", "rowspan"},
     "th": {"align", "colspan", "rowspan", "scope"},
     "ol": {"start"},
-}  # fmt: skip
+}
 
 # Classes the Markdown extensions emit, and nothing else.
 ALLOWED_CLASSES = {
     "a": {"footnote-ref", "footnote-backref", "heading-anchor"},
     "div": {"footnote"},
-    "code": {f"language-{name}" for name in ("python", "javascript", "json", "html", "css", "bash", "shell", "sql", "text")},
+    "code": {
+        f"language-{name}"
+        for name in ("python", "javascript", "json", "html", "css", "bash", "shell", "sql", "text")
+    },
 }
 
 TAG_ATTRIBUTE_VALUES = {"a": {"target": {"_blank"}}}
 
 _cleaner = nh3.Cleaner(
     tags=ALLOWED_TAGS,
-    clean_content_tags={"script", "style", "iframe", "object", "embed", "noscript", "template", "textarea", "select"},
+    clean_content_tags={
+        "script",
+        "style",
+        "iframe",
+        "object",
+        "embed",
+        "noscript",
+        "template",
+        "textarea",
+        "select",
+    },
     attributes=ALLOWED_ATTRIBUTES,
     tag_attribute_values=TAG_ATTRIBUTE_VALUES,
     allowed_classes=ALLOWED_CLASSES,

@@ -60,5 +60,7 @@ def create_groups(group_model, permission_model):
         permissions = []
         for name in permission_names:
             app_label, codename = name.split(".")
-            permissions.append(permission_model.objects.get(content_type__app_label=app_label, codename=codename))
+            permissions.append(
+                permission_model.objects.get(content_type__app_label=app_label, codename=codename)
+            )
         group.permissions.set(permissions)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Case, Expression, FloatField, Func, Q, TextField, Value, When
+from django.db.models import Case, Expression, Func, Q, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 from django.utils.safestring import mark_safe
@@ -405,9 +405,7 @@ def _simple_search(articles, parsed):
         else:
             # A phrase: its words in order, with only non-word characters between.
             lookup, value = "iregex", r"\W+".join(map(re.escape, words))
-        return Q(
-            *(Q(**{f"{field}__{lookup}": value}) for field in Article.CONTENT_FIELDS), _connector=Q.OR
-        )
+        return Q(*(Q(**{f"{field}__{lookup}": value}) for field in Article.CONTENT_FIELDS), _connector=Q.OR)
 
     for clause in parsed.clauses:
         either = Q()
@@ -492,7 +490,9 @@ def snippet_html(raw, markers):
 
     parts = []
     position = 0
-    for match in re.finditer(f"{re.escape(markers.start)}(.*?){re.escape(markers.stop)}", raw, flags=re.S):
+    for match in re.finditer(
+        f"{re.escape(markers.start)}(.*?){re.escape(markers.stop)}", raw, flags=re.DOTALL
+    ):
         parts.append(escape(raw[position : match.start()]))
         if match.group(1).strip():
             parts.append(f"<mark>{escape(match.group(1))}</mark>")

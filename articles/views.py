@@ -63,9 +63,11 @@ class ArticleDetailView(DetailView):
             return super().get(request, *args, **kwargs)
         except Http404:
             # An old slug of a published article: send readers (and search engines) on.
-            moved = SlugRedirect.objects.filter(
-                old_slug=kwargs["slug"], article__in=Article.objects.published()
-            ).select_related("article").first()
+            moved = (
+                SlugRedirect.objects.filter(old_slug=kwargs["slug"], article__in=Article.objects.published())
+                .select_related("article")
+                .first()
+            )
             if moved is None:
                 raise
             return redirect(moved.article, permanent=True)

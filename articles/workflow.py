@@ -96,16 +96,18 @@ def _refuse(message):
 
 def _check_submit(article, user):
     if article.status not in EDITABLE_BY_AUTHOR:
-        _refuse(f"Only a draft or an article sent back can be submitted; this one is {article.get_status_display().lower()}.")
-    if not (
-        (is_author_of(user, article) and user.has_perm("articles.submit_article")) or can_edit_any(user)
-    ):
+        _refuse(
+            f"Only a draft or an article sent back can be submitted; this one is {article.get_status_display().lower()}."
+        )
+    if not ((is_author_of(user, article) and user.has_perm("articles.submit_article")) or can_edit_any(user)):
         _refuse("Only the article's author or an editor can submit it for review.")
 
 
 def _check_review(article, user):
     if article.status != Status.IN_REVIEW:
-        _refuse(f"Only an article in review can be reviewed; this one is {article.get_status_display().lower()}.")
+        _refuse(
+            f"Only an article in review can be reviewed; this one is {article.get_status_display().lower()}."
+        )
     if not can_review(user):
         _refuse("Only reviewers and editors can review articles.")
     if is_author_of(user, article):
@@ -217,9 +219,13 @@ def approve(article, user, comment=""):
         article.reviewer = reviewer
         article.approved_at = timezone.now()
         return _move(
-            article, user, to=Status.APPROVED, action=Action.APPROVED, comment=comment,
+            article,
+            user,
+            to=Status.APPROVED,
+            action=Action.APPROVED,
+            comment=comment,
             fields=["reviewer", "approved_at"],
-        )  # fmt: skip
+        )
 
 
 def request_changes(article, user, comment):
@@ -227,7 +233,13 @@ def request_changes(article, user, comment):
         raise TransitionNotAllowed("Say what needs to change: a comment is required to send an article back.")
     with transaction.atomic():
         _check_review(_locked(article), user)
-        return _move(article, user, to=Status.CHANGES_REQUESTED, action=Action.CHANGES_REQUESTED, comment=comment.strip())
+        return _move(
+            article,
+            user,
+            to=Status.CHANGES_REQUESTED,
+            action=Action.CHANGES_REQUESTED,
+            comment=comment.strip(),
+        )
 
 
 def publish(article, user, at=None):
@@ -240,11 +252,13 @@ def publish(article, user, at=None):
         article.published_at = at if at is not None and at > now else now
         scheduled = article.published_at > now
         return _move(
-            article, user, to=Status.PUBLISHED,
+            article,
+            user,
+            to=Status.PUBLISHED,
             action=Action.SCHEDULED if scheduled else Action.PUBLISHED,
             comment=f"For {article.published_at:%Y-%m-%d %H:%M %Z}" if scheduled else "",
             fields=["published_at"],
-        )  # fmt: skip
+        )
 
 
 def unpublish(article, user, reason=""):
@@ -292,7 +306,9 @@ def save_edit(article, user, *, changed_fields, expected_version=None, restored_
             article.status = Status.DRAFT
             article.version = 1
             article.save()
-            ArticleEvent.objects.create(article=article, user=user, action=Action.CREATED, to_status=Status.DRAFT)
+            ArticleEvent.objects.create(
+                article=article, user=user, action=Action.CREATED, to_status=Status.DRAFT
+            )
             return article
         stored = Article.objects.select_for_update().get(pk=article.pk)
         if expected_version is not None and expected_version != stored.version:
@@ -325,9 +341,11 @@ def save_edit(article, user, *, changed_fields, expected_version=None, restored_
                 comment=(event.comment + " " if event else "") + "Content changed after approval.",
             )
         elif content_changed and stored.status == Status.PUBLISHED and event is None:
-            event = ArticleEvent(action=Action.CORRECTED, comment="Changed: " + ", ".join(
-                name for name in changed_fields if name in Article.CONTENT_FIELDS
-            ))  # fmt: skip
+            event = ArticleEvent(
+                action=Action.CORRECTED,
+                comment="Changed: "
+                + ", ".join(name for name in changed_fields if name in Article.CONTENT_FIELDS),
+            )
         article.save()
         if event is not None:
             event.article, event.user = article, user

@@ -42,7 +42,9 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # The public origin of the site, used for absolute canonical links, feeds and sitemaps.
 SITE_ORIGIN = os.environ.get("SITE_ORIGIN", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = os.environ.get("SITE_NAME", "Auto Trendy")
-SITE_DESCRIPTION = "Reviewed articles about the car industry: electrification, batteries, alliances and the road ahead."
+SITE_DESCRIPTION = (
+    "Reviewed articles about the car industry: electrification, batteries, alliances and the road ahead."
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -165,7 +167,9 @@ if _email_host:
         "use_tls": env_bool("EMAIL_USE_TLS", True),
         "timeout": 10,
     }
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": _email_options}}
+    MAILERS = {
+        "default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": _email_options}
+    }
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Auto Trendy <newsroom@autotrendy.example>")
@@ -177,7 +181,9 @@ if _proxy_header := os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER", ""):
     _name, _, _value = _proxy_header.partition("=")
     SECURE_PROXY_SSL_HEADER = (_name.strip(), _value.strip() or "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "0" if DEBUG else str(60 * 60 * 24 * 365)))
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "0" if DEBUG else str(60 * 60 * 24 * 365))
+)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG

@@ -11,8 +11,14 @@ from articles.views import robots_txt
 
 urlpatterns = [
     # Before the admin's own URLs, which would otherwise answer these paths with a 404.
-    path(settings.MARKDOWNX_URLS_PATH.lstrip("/"), StaffMarkdownifyView.as_view(), name="markdownx_markdownify"),
-    path(settings.MARKDOWNX_UPLOAD_URLS_PATH.lstrip("/"), StaffImageUploadView.as_view(), name="markdownx_upload"),
+    path(
+        settings.MARKDOWNX_URLS_PATH.lstrip("/"), StaffMarkdownifyView.as_view(), name="markdownx_markdownify"
+    ),
+    path(
+        settings.MARKDOWNX_UPLOAD_URLS_PATH.lstrip("/"),
+        StaffImageUploadView.as_view(),
+        name="markdownx_upload",
+    ),
     path("admin/", admin.site.urls),
     # The one-time password-setting links that `add_staff` prints (templates from the admin).
     path(
@@ -20,7 +26,9 @@ urlpatterns = [
         auth_views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
-    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path(
+        "accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"
+    ),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("robots.txt", robots_txt, name="robots-txt"),
     path("", include("articles.urls")),

@@ -61,10 +61,15 @@ def main():
     now = timezone.now()
     for number in range(args.articles):
         article = Article(
-            title=f"Generated article {number}", slug=f"generated-{number}", standfirst="A generated article.",
-            body=body, author=author, reviewer=reviewer, status=Article.Status.PUBLISHED,
+            title=f"Generated article {number}",
+            slug=f"generated-{number}",
+            standfirst="A generated article.",
+            body=body,
+            author=author,
+            reviewer=reviewer,
+            status=Article.Status.PUBLISHED,
             published_at=now - timedelta(hours=number + 1),
-        )  # fmt: skip
+        )
         article.save()
         article.topics.set(topics[: 1 + number % len(topics)])
 
@@ -83,7 +88,9 @@ def main():
         client.get(url)  # warm up
         timings = []
         queries = []
-        with connection.execute_wrapper(lambda execute, sql, *rest: queries.append(sql) or execute(sql, *rest)):
+        with connection.execute_wrapper(
+            lambda execute, sql, *rest, queries=queries: queries.append(sql) or execute(sql, *rest)
+        ):
             response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
         for _ in range(args.requests):
@@ -91,11 +98,15 @@ def main():
             client.get(url)
             timings.append((time.perf_counter() - start) * 1000)
         timings.sort()
-        rows.append((name, url, statistics.median(timings), timings[int(len(timings) * 0.95) - 1], len(queries)))
+        rows.append(
+            (name, url, statistics.median(timings), timings[int(len(timings) * 0.95) - 1], len(queries))
+        )
     peak = tracemalloc.get_traced_memory()[1] / 1024 / 1024
 
-    print(f"{args.articles + 2} published articles, {args.requests} requests per page, "
-          f"{connection.vendor}, Python {sys.version.split()[0]}\n")  # fmt: skip
+    print(
+        f"{args.articles + 2} published articles, {args.requests} requests per page, "
+        f"{connection.vendor}, Python {sys.version.split()[0]}\n"
+    )
     print("| page | URL | median ms | p95 ms | queries |")
     print("| --- | --- | ---: | ---: | ---: |")
     for name, url, median, p95, count in rows:

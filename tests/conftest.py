@@ -109,8 +109,8 @@ def article_form_data(db):
             "cover_alt": "",
             "author": str(author.pk),
         }
-        page = client.get(url).content.decode()
-        if re.search(r'<select[^>]*\bname="status"', page):
+        html = client.get(url).content.decode()
+        if re.search(r'<select[^>]*\bname="status"', html):
             data["status"] = "draft"
         data.update(overrides)
         return data
@@ -138,4 +138,4 @@ def newsroom(db):
 
 # Real Chromium for the browser tests: one browser for the whole session, defined once here
 # (two Playwright instances in one process refuse to start).
-from tests.browser import browser, page  # noqa: E402,F401
+from tests.browser import browser, page  # noqa: F401

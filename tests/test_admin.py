@@ -1,7 +1,7 @@
 """The newsroom admin: logging in, writing articles with the Markdown editor, finding them."""
 
 import re
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 
 import pytest
 from django.conf import settings
@@ -191,7 +191,7 @@ def test_the_changelist_shows_title_author_status_date_and_topics(editor_client)
         published=True,
         title="Gigafactory opens",
         author=AuthorFactory(name="Grace Hopper"),
-        published_at=datetime(2025, 3, 14, 9, 0, tzinfo=dt_timezone.utc),
+        published_at=datetime(2025, 3, 14, 9, 0, tzinfo=UTC),
         topics=[TopicFactory(name="Batteries"), TopicFactory(name="Factories")],
     )
 
@@ -201,7 +201,7 @@ def test_the_changelist_shows_title_author_status_date_and_topics(editor_client)
     page = response.content.decode()
     headers = [
         re.sub(r"<[^>]+>", "", header).strip()
-        for header in re.findall(r'<th scope="col"[^>]*>(.*?)</th>', page, flags=re.S)
+        for header in re.findall(r'<th scope="col"[^>]*>(.*?)</th>', page, flags=re.DOTALL)
     ]
     header_text = " | ".join(headers)
     for column in ("Title", "Author", "Status", "Publication date", "Topics"):
@@ -259,8 +259,8 @@ def test_the_changelist_search_looks_in_title_and_body(editor_client, term, expe
 
 
 def test_the_changelist_has_a_date_hierarchy_on_publication_date(editor_client):
-    ArticleFactory(title="Old", published=True, published_at=datetime(2023, 5, 1, tzinfo=dt_timezone.utc))
-    ArticleFactory(title="New", published=True, published_at=datetime(2025, 5, 1, tzinfo=dt_timezone.utc))
+    ArticleFactory(title="Old", published=True, published_at=datetime(2023, 5, 1, tzinfo=UTC))
+    ArticleFactory(title="New", published=True, published_at=datetime(2025, 5, 1, tzinfo=UTC))
 
     page = editor_client.get(CHANGELIST_URL).content.decode()
     year_2023 = editor_client.get(CHANGELIST_URL, {"published_at__year": "2023"})
@@ -309,8 +309,15 @@ def test_autocomplete_is_not_open_to_anonymous_visitors(client):
 # Authors and topics
 
 
-@pytest.mark.parametrize("url", ["/admin/articles/author/", "/admin/articles/author/add/",
-                                 "/admin/articles/topic/", "/admin/articles/topic/add/"])  # fmt: skip
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/articles/author/",
+        "/admin/articles/author/add/",
+        "/admin/articles/topic/",
+        "/admin/articles/topic/add/",
+    ],
+)
 def test_author_and_topic_admin_pages_render(editor_client, url):
     AuthorFactory(name="Ada Lovelace")
     TopicFactory(name="Batteries")

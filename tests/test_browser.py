@@ -101,7 +101,10 @@ def test_author_reviewer_editor_and_reader(live_server, page):
     log_in(page, base, author)
     open_article(page, base, title)
     assert "Please give the source" in page.locator(".timeline").inner_text()
-    page.fill("#id_body", "## The promise\n\nA **solid** electrolyte replaces the liquid one (Nissan, November 2021).")
+    page.fill(
+        "#id_body",
+        "## The promise\n\nA **solid** electrolyte replaces the liquid one (Nissan, November 2021).",
+    )
     page.click("input[name=_continue]")
     page.wait_for_selector(".messagelist .success")
     page.get_by_role("button", name="Submit for review").click()

@@ -74,9 +74,16 @@ def newsroom():
     draft = ArticleFactory(draft=True, title="A draft about batteries", author=ada, topics=[batteries])
     future = ArticleFactory(future=True, title="Scheduled battery story", author=ada, topics=[batteries])
     return {
-        "ada": ada, "grace": grace, "batteries": batteries, "policy": policy,
-        "older": older, "newer": newer, "other": other, "draft": draft, "future": future,
-    }  # fmt: skip
+        "ada": ada,
+        "grace": grace,
+        "batteries": batteries,
+        "policy": policy,
+        "older": older,
+        "newer": newer,
+        "other": other,
+        "draft": draft,
+        "future": future,
+    }
 
 
 def fetch_feed(client, url):
@@ -222,9 +229,13 @@ def test_author_feed_lists_only_that_authors_published_articles(client, newsroom
 
 @pytest.mark.parametrize(
     "url",
-    ["/topics/no-such-topic/feed/rss/", "/topics/no-such-topic/feed/atom/",
-     "/authors/nobody/feed/rss/", "/authors/nobody/feed/atom/"],
-)  # fmt: skip
+    [
+        "/topics/no-such-topic/feed/rss/",
+        "/topics/no-such-topic/feed/atom/",
+        "/authors/nobody/feed/rss/",
+        "/authors/nobody/feed/atom/",
+    ],
+)
 def test_feed_of_unknown_topic_or_author_is_404(client, newsroom, url):
     assert client.get(url).status_code == 404
 
@@ -252,12 +263,22 @@ SITE_FEEDS = {("application/rss+xml", "/feed/rss/"), ("application/atom+xml", "/
     [
         ("/", set()),
         ("/articles/solid-state-batteries-arrive/", set()),
-        ("/topics/batteries/", {("application/rss+xml", "/topics/batteries/feed/rss/"),
-                                ("application/atom+xml", "/topics/batteries/feed/atom/")}),
-        ("/authors/ada-lovelace/", {("application/rss+xml", "/authors/ada-lovelace/feed/rss/"),
-                                    ("application/atom+xml", "/authors/ada-lovelace/feed/atom/")}),
+        (
+            "/topics/batteries/",
+            {
+                ("application/rss+xml", "/topics/batteries/feed/rss/"),
+                ("application/atom+xml", "/topics/batteries/feed/atom/"),
+            },
+        ),
+        (
+            "/authors/ada-lovelace/",
+            {
+                ("application/rss+xml", "/authors/ada-lovelace/feed/rss/"),
+                ("application/atom+xml", "/authors/ada-lovelace/feed/atom/"),
+            },
+        ),
     ],
-)  # fmt: skip
+)
 def test_pages_announce_their_feeds(client, newsroom, page, own_feeds):
     response = client.get(page)
     assert response.status_code == 200

@@ -21,10 +21,6 @@ def people(newsroom):
     return newsroom
 
 
-
-
-
-
 def login(client, user):
     if user is not None:
         client.force_login(user)
@@ -107,13 +103,17 @@ def test_reviewer_sees_articles_awaiting_review_and_can_open_them(client, people
         ("editor", Status.PUBLISHED, ["Unpublish", "Archive"], ["Publish now", "Approve"]),
     ],
 )
-def test_change_page_shows_exactly_the_buttons_this_user_may_use(client, people, role, status, buttons, absent):
+def test_change_page_shows_exactly_the_buttons_this_user_may_use(
+    client, people, role, status, buttons, absent
+):
     extra = {"reviewer": AuthorFactory()} if status in {Status.APPROVED, Status.PUBLISHED} else {}
     if status == Status.PUBLISHED:
         extra["published_at"] = timezone.now()
     article = set_status(draft_of(people["author"]), status, **extra)
     page = login(client, people[role]).get(admin_url(article)).content.decode()
-    labels = re.findall(r'<button type="submit" class="button" name="action" value="[^"]+">([^<]+)</button>', page)
+    labels = re.findall(
+        r'<button type="submit" class="button" name="action" value="[^"]+">([^<]+)</button>', page
+    )
     for label in buttons:
         assert label in labels
     for label in absent:
@@ -160,7 +160,9 @@ def test_refused_transition_by_url_is_a_message_not_a_change(client, people):
 def test_scheduling_from_the_admin(client, people):
     article = set_status(draft_of(people["author"]), Status.APPROVED, reviewer=AuthorFactory())
     when = timezone.localtime() + timedelta(days=1)
-    login(client, people["editor"]).post(admin_url(article, "workflow/schedule/"), {"at": when.strftime("%Y-%m-%dT%H:%M")})
+    login(client, people["editor"]).post(
+        admin_url(article, "workflow/schedule/"), {"at": when.strftime("%Y-%m-%dT%H:%M")}
+    )
     article.refresh_from_db()
     assert article.status == Status.PUBLISHED
     assert abs((article.published_at - when).total_seconds()) < 60
@@ -175,10 +177,12 @@ def _form_data(page, **changes):
     data = {}
     for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page):
         data[name] = value
-    for name, value in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>\n?(.*?)</textarea>', page, re.S):
+    for name, value in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>\n?(.*?)</textarea>', page, re.DOTALL):
         data[name] = value
     for name in ("author",):
-        match = re.search(rf'<select[^>]*name="{name}"[^>]*>.*?<option value="(\d+)" selected', page, re.S)
+        match = re.search(
+            rf'<select[^>]*name="{name}"[^>]*>.*?<option value="(\d+)" selected', page, re.DOTALL
+        )
         if match:
             data[name] = match.group(1)
     data.pop("csrfmiddlewaretoken", None)
@@ -230,7 +234,10 @@ def test_history_diff_and_restore(client, people):
     assert len(revisions) >= 2
     assert "Restore this revision" in history
 
-    diff = client.get(admin_url(article, "history/compare/"), {"from": revisions[0].history_id, "to": revisions[-1].history_id})
+    diff = client.get(
+        admin_url(article, "history/compare/"),
+        {"from": revisions[0].history_id, "to": revisions[-1].history_id},
+    )
     text = diff.content.decode()
     assert diff.status_code == 200 and "First" in text and "Second" in text and "diff_" in text
 
@@ -244,9 +251,11 @@ def test_history_diff_and_restore(client, people):
 
 def test_slug_change_of_a_published_article_keeps_the_old_url_as_a_301(client, people):
     article = set_status(
-        draft_of(people["author"], slug="old-slug"), Status.PUBLISHED, reviewer=AuthorFactory(),
+        draft_of(people["author"], slug="old-slug"),
+        Status.PUBLISHED,
+        reviewer=AuthorFactory(),
         published_at=timezone.now() - timedelta(hours=1),
-    )  # fmt: skip
+    )
     article.slug = "new-slug"
     workflow.save_edit(article, people["editor"], changed_fields=["slug"])
     assert SlugRedirect.objects.filter(old_slug="old-slug", article=article).exists()
@@ -292,9 +301,17 @@ def test_author_cannot_choose_another_byline(client, people):
     assert 'name="author"' not in page
     response = client.post(
         "/admin/articles/article/add/",
-        {"title": "Mine", "slug": "mine", "standfirst": "S", "body": "B", "take": "", "cover_alt": "",
-         "author": people["other_author"].author_profile.pk, "expected_version": ""},
-    )  # fmt: skip
+        {
+            "title": "Mine",
+            "slug": "mine",
+            "standfirst": "S",
+            "body": "B",
+            "take": "",
+            "cover_alt": "",
+            "author": people["other_author"].author_profile.pk,
+            "expected_version": "",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     article = Article.objects.get(slug="mine")
     assert article.author == people["author"].author_profile
@@ -325,7 +342,9 @@ def test_link_warning_does_not_reveal_another_authors_draft(client, people):
 
 
 def test_an_edit_opened_before_publication_cannot_go_live_unreviewed(client, people):
-    article = set_status(draft_of(people["author"], body="Approved text"), Status.APPROVED, reviewer=AuthorFactory())
+    article = set_status(
+        draft_of(people["author"], body="Approved text"), Status.APPROVED, reviewer=AuthorFactory()
+    )
     login(client, people["editor"])
     stale_page = client.get(admin_url(article)).content.decode()
     workflow.publish(Article.objects.get(pk=article.pk), people["superuser"])
@@ -336,9 +355,11 @@ def test_an_edit_opened_before_publication_cannot_go_live_unreviewed(client, peo
 
 def test_editing_a_scheduled_article_voids_approval_and_schedule(people):
     article = set_status(
-        draft_of(people["author"]), Status.PUBLISHED, reviewer=AuthorFactory(),
+        draft_of(people["author"]),
+        Status.PUBLISHED,
+        reviewer=AuthorFactory(),
         published_at=timezone.now() + timedelta(days=2),
-    )  # fmt: skip
+    )
     article.body = "Changed before it went out"
     workflow.save_edit(article, people["editor"], changed_fields=["body"])
     article.refresh_from_db()
@@ -348,7 +369,9 @@ def test_editing_a_scheduled_article_voids_approval_and_schedule(people):
 def test_share_link_of_an_archived_or_published_article(client, people):
     draft = draft_of(people["author"])
     link = preview.share_url(draft).removeprefix(settings.SITE_ORIGIN)
-    set_status(draft, Status.PUBLISHED, reviewer=AuthorFactory(), published_at=timezone.now() - timedelta(minutes=1))
+    set_status(
+        draft, Status.PUBLISHED, reviewer=AuthorFactory(), published_at=timezone.now() - timedelta(minutes=1)
+    )
     response = client.get(link)
     assert response.status_code == 302 and response["Location"] == draft.get_absolute_url()
     set_status(draft, Status.ARCHIVED)
@@ -383,7 +406,9 @@ def test_restoring_a_slug_now_taken_by_another_article_keeps_the_current_slug(cl
     assert (article.slug, article.title) == ("second-slug", "First")
 
 
-def test_a_mail_server_failure_does_not_undo_or_break_a_transition(client, people, monkeypatch, django_capture_on_commit_callbacks):
+def test_a_mail_server_failure_does_not_undo_or_break_a_transition(
+    client, people, monkeypatch, django_capture_on_commit_callbacks
+):
     from smtplib import SMTPException
 
     from articles import notifications
@@ -411,7 +436,9 @@ def test_topics_are_part_of_each_revision_and_come_back_on_restore(client, peopl
     article.topics.set([alliances])
     login(client, people["editor"])
     latest = article.history.order_by("-history_date", "-history_id").first()
-    diff = client.get(admin_url(article, "history/compare/"), {"from": first.history_id, "to": latest.history_id})
+    diff = client.get(
+        admin_url(article, "history/compare/"), {"from": first.history_id, "to": latest.history_id}
+    )
     assert "Batteries" in diff.content.decode() and "Alliances" in diff.content.decode()
 
     client.post(admin_url(article, f"history/{first.history_id}/restore/"))

@@ -1,8 +1,7 @@
 """What readers find around an article: read more, backlinks, previous/next, contents, archive."""
 
 import re
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -28,7 +27,11 @@ def read_more_titles(client, article):
 
 
 def test_read_more_lists_the_editors_picks_then_articles_sharing_most_topics(client):
-    batteries, ev, policy = TopicFactory(name="Batteries"), TopicFactory(name="EVs"), TopicFactory(name="Policy")
+    batteries, ev, policy = (
+        TopicFactory(name="Batteries"),
+        TopicFactory(name="EVs"),
+        TopicFactory(name="Policy"),
+    )
     article = ArticleFactory(published=True, title="Main piece", topics=[batteries, ev, policy])
     pick = ArticleFactory(published=True, title="Editor pick", published_at=at(300))
     article.related.add(pick)
@@ -52,7 +55,9 @@ def test_read_more_never_offers_an_unpublished_editor_pick(client):
 def test_inline_links_become_backlinks_on_the_linked_article(client):
     target = ArticleFactory(published=True, slug="solid-state", title="Solid-state explained")
     source = ArticleFactory(
-        published=True, title="Alliance plans", body="See [our explainer](/articles/solid-state/) and [again](https://example.com/x)."
+        published=True,
+        title="Alliance plans",
+        body="See [our explainer](/articles/solid-state/) and [again](https://example.com/x).",
     )
     draft_source = ArticleFactory(title="Unpublished mention", body="[x](/articles/solid-state/)")
     assert list(target.linked_from.all().order_by("title")) == [source, draft_source]
@@ -68,7 +73,9 @@ def test_inline_links_become_backlinks_on_the_linked_article(client):
 def test_links_to_unpublished_or_missing_articles_are_flagged_before_publishing(client):
     ArticleFactory(slug="coming-soon", title="Coming soon")
     live = ArticleFactory(published=True, slug="live-one")
-    article = ArticleFactory(body="[a](/articles/coming-soon/) [b](/articles/live-one/) [c](/articles/no-such-thing/)")
+    article = ArticleFactory(
+        body="[a](/articles/coming-soon/) [b](/articles/live-one/) [c](/articles/no-such-thing/)"
+    )
     assert [slug for slug, _ in article.unpublished_links()] == ["coming-soon", "no-such-thing"]
 
     client.force_login(SuperuserFactory())
@@ -91,7 +98,9 @@ def test_previous_and_next_article_follow_publication_order(client):
 
 
 def test_table_of_contents_appears_from_three_headings(client):
-    with_toc = ArticleFactory(published=True, body="## Origins\n\ntext\n\n## Today\n\ntext\n\n### Detail\n\ntext")
+    with_toc = ArticleFactory(
+        published=True, body="## Origins\n\ntext\n\n## Today\n\ntext\n\n### Detail\n\ntext"
+    )
     without = ArticleFactory(published=True, body="## Only\n\ntext\n\n## Two\n\ntext")
     page = client.get(with_toc.get_absolute_url()).content.decode()
     assert "In this article" in page
@@ -112,7 +121,7 @@ def test_reading_time_is_shown(client):
 
 
 def test_monthly_archive_lists_that_months_published_articles(client):
-    february = datetime(2022, 2, 8, 9, tzinfo=dt_timezone.utc)
+    february = datetime(2022, 2, 8, 9, tzinfo=UTC)
     ArticleFactory(published=True, title="February piece", published_at=february)
     ArticleFactory(published=True, title="Early February piece", published_at=february - timedelta(days=7))
     ArticleFactory(published=True, title="March piece", published_at=february + timedelta(days=30))

@@ -192,10 +192,35 @@ XSS_PAYLOADS = {
 }
 
 FORBIDDEN_TAGS = {
-    "script", "iframe", "frame", "frameset", "object", "embed", "applet", "style", "form", "input",
-    "button", "textarea", "select", "meta", "base", "link", "svg", "math", "template", "noscript",
-    "body", "html", "head", "video", "audio", "source", "marquee", "animate",
-}  # fmt: skip
+    "script",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "style",
+    "form",
+    "input",
+    "button",
+    "textarea",
+    "select",
+    "meta",
+    "base",
+    "link",
+    "svg",
+    "math",
+    "template",
+    "noscript",
+    "body",
+    "html",
+    "head",
+    "video",
+    "audio",
+    "source",
+    "marquee",
+    "animate",
+}
 FORBIDDEN_ATTRIBUTES = {"style", "srcdoc", "formaction", "action", "srcset", "xlink:href", "autofocus"}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "poster", "background", "xlink:href"}
 SAFE_SCHEMES = {"http", "https", "mailto"}

@@ -47,7 +47,7 @@ def listed_titles(response):
 
 def status_text(response):
     """What the page says about the search: the notices, the count or "no match"."""
-    block = re.search(r'<div class="search-status">(.*?)</div>', response.content.decode(), flags=re.S)
+    block = re.search(r'<div class="search-status">(.*?)</div>', response.content.decode(), flags=re.DOTALL)
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", block.group(1))).split())
 
 
@@ -320,7 +320,7 @@ MARKERS = search.Markers("<<", ">>")  # readable stand-ins for the random ones
             "# Heading\n\n**bold** and [a <<link>>](https://example.com) `code`",
             "Heading bold and a <mark>link</mark> code",
         ),
-        ('"quoted" \'single\'', "&quot;quoted&quot; &#x27;single&#x27;"),
+        ("\"quoted\" 'single'", "&quot;quoted&quot; &#x27;single&#x27;"),
     ],
     ids=["mark", "escape", "stray-markers", "markdown", "quotes"],
 )
@@ -366,7 +366,7 @@ def test_topic_and_author_narrow_the_search(engine, client, narrowable):
 
 def test_the_search_form_offers_topics_and_authors_with_the_choice_kept(client, narrowable):
     page = client.get("/search/", {"q": "battery", "topic": "batteries"}).content.decode()
-    form = re.search(r'<form[^>]*aria-label="Search articles".*?</form>', page, flags=re.S).group(0)
+    form = re.search(r'<form[^>]*aria-label="Search articles".*?</form>', page, flags=re.DOTALL).group(0)
 
     assert re.search(r'<label[^>]*for="search-page-topic"', form)
     assert re.search(r'<label[^>]*for="search-page-author"', form)

@@ -55,7 +55,13 @@ def run(args, **env):
     environment.update({"DJANGO_SETTINGS_MODULE": "autotrendy.settings", **env})
     environment = {key: value for key, value in environment.items() if value is not None}
     return subprocess.run(
-        [sys.executable, *args], cwd=REPO, env=environment, capture_output=True, text=True, timeout=60
+        [sys.executable, *args],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 

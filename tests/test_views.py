@@ -1,7 +1,7 @@
 """What readers see: listings, articles, authors, topics, search and the error pages."""
 
 import re
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
@@ -35,7 +35,9 @@ def hidden_article(state, **fields):
 
 def text_of(html_text):
     """The page as a reader reads it: tags stripped, entities decoded, whitespace folded."""
-    without_tags = re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)\b.*?</\1>", " ", html_text, flags=re.S))
+    without_tags = re.sub(
+        r"<[^>]+>", " ", re.sub(r"<(script|style)\b.*?</\1>", " ", html_text, flags=re.DOTALL)
+    )
     return " ".join(unescape(without_tags).split())
 
 
@@ -44,7 +46,7 @@ def listed_titles(response):
 
 
 def head_tag(page, pattern):
-    match = re.search(pattern, page, flags=re.S | re.I)
+    match = re.search(pattern, page, flags=re.DOTALL | re.IGNORECASE)
     assert match, f"no match for {pattern}"
     return unescape(match.group(1))
 
@@ -64,7 +66,7 @@ def test_home_lists_published_articles_newest_first_with_their_details(client):
         title="Oldest news",
         standfirst="Batteries get cheaper again.",
         author=ada,
-        published_at=datetime(2025, 3, 14, 12, 0, tzinfo=dt_timezone.utc),
+        published_at=datetime(2025, 3, 14, 12, 0, tzinfo=UTC),
     )
     ArticleFactory(published=True, title="Middle news", published_at=now - timedelta(days=1))
 
@@ -149,7 +151,7 @@ def test_article_page_shows_byline_review_reading_time_take_and_topics(client):
         take="We think this **matters**.",
         author=AuthorFactory(name="Ada Lovelace"),
         reviewer=AuthorFactory(name="Grace Hopper"),
-        published_at=datetime(2025, 3, 4, 12, 0, tzinfo=dt_timezone.utc),
+        published_at=datetime(2025, 3, 4, 12, 0, tzinfo=UTC),
         topics=[TopicFactory(name="Batteries"), TopicFactory(name="Technology")],
     )
 
@@ -264,7 +266,7 @@ def test_header_navigation_lists_only_topics_with_published_articles(client):
     ArticleFactory(draft=True, topics=[TopicFactory(name="Secret project")])
 
     page = client.get("/").content.decode()
-    nav = re.search(r'<nav class="site-header__nav".*?</nav>', page, flags=re.S).group(0)
+    nav = re.search(r'<nav class="site-header__nav".*?</nav>', page, flags=re.DOTALL).group(0)
 
     assert "Batteries" in nav
     assert "Secret project" not in page
@@ -336,11 +338,26 @@ def test_search_never_shows_drafts_or_scheduled_articles(client, searchable):
         "a" * 201,
     ],
     ids=[
-        "empty", "spaces", "quotes", "bangs", "percent", "underscore", "like-wildcards", "backslash",
-        "apostrophe", "sql-or", "sql-drop", "5000-chars", "700-words", "unicode", "null-byte",
-        "null-in-word", "markup", "just-over-limit",
+        "empty",
+        "spaces",
+        "quotes",
+        "bangs",
+        "percent",
+        "underscore",
+        "like-wildcards",
+        "backslash",
+        "apostrophe",
+        "sql-or",
+        "sql-drop",
+        "5000-chars",
+        "700-words",
+        "unicode",
+        "null-byte",
+        "null-in-word",
+        "markup",
+        "just-over-limit",
     ],
-)  # fmt: skip
+)
 def test_any_search_input_gives_a_page_not_an_error(client, searchable, query):
     response = client.get("/search/", {"q": query})
 
@@ -412,13 +429,13 @@ PAGES = ["home", "article", "author", "topic", "search", "not-found"]
 def test_every_page_has_the_search_box_in_its_header(client, site_pages, page_name):
     page = client.get(site_pages[page_name]).content.decode()
 
-    header = re.search(r'<header class="site-header".*?</header>', page, flags=re.S)
+    header = re.search(r'<header class="site-header".*?</header>', page, flags=re.DOTALL)
     assert header, "no site header"
-    form = re.search(r"<form\b[^>]*>.*?</form>", header.group(0), flags=re.S)
+    form = re.search(r"<form\b[^>]*>.*?</form>", header.group(0), flags=re.DOTALL)
     assert form, "no form in the header"
     assert 'action="/search/"' in form.group(0)
     assert re.search(r'<input[^>]*\bname="q"', form.group(0))
-    assert re.search(r'method="get"', form.group(0), flags=re.I)
+    assert re.search(r'method="get"', form.group(0), flags=re.IGNORECASE)
 
 
 @pytest.mark.parametrize("page_name", PAGES)
@@ -494,4 +511,4 @@ def test_the_500_template_renders_standalone_without_any_context():
 
     assert "<title>" in page and "Something went wrong" in page
     assert "{%" not in page and "{{" not in page
-    assert "{% extends" not in open(settings.BASE_DIR / "templates" / "500.html").read()
+    assert "{% extends" not in (settings.BASE_DIR / "templates" / "500.html").read_text()

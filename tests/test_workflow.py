@@ -19,10 +19,6 @@ Status = Article.Status
 pytestmark = pytest.mark.django_db
 
 
-
-
-
-
 def article_in(status, author_user, **kwargs):
     article = ArticleFactory(author=author_user.author_profile, status=Status.DRAFT)
     reviewer = kwargs.pop("reviewer", None)
@@ -75,7 +71,9 @@ ROLES = ["anonymous", "author", "other_author", "reviewer", "editor", "superuser
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("transition", "start", "allowed"), MATRIX, ids=lambda v: v if isinstance(v, str) else None)
+@pytest.mark.parametrize(
+    ("transition", "start", "allowed"), MATRIX, ids=lambda v: v if isinstance(v, str) else None
+)
 def test_permission_matrix_for_transitions(newsroom, role, transition, start, allowed):
     article = article_in(start, newsroom["author"])
     if role in allowed:
@@ -139,7 +137,10 @@ def test_approval_records_the_reviewer_and_time(newsroom):
     assert article.approved_at is not None
     event = article.events.get(action=ArticleEvent.Action.APPROVED)
     assert (event.user, event.from_status, event.to_status, event.comment) == (
-        newsroom["reviewer"], Status.IN_REVIEW, Status.APPROVED, "Solid piece."
+        newsroom["reviewer"],
+        Status.IN_REVIEW,
+        Status.APPROVED,
+        "Solid piece.",
     )
 
 
@@ -216,7 +217,9 @@ def test_a_stale_edit_is_refused(newsroom):
     workflow.save_edit(first, newsroom["author"], changed_fields=["title"], expected_version=first.version)
     second.title = "Second"
     with pytest.raises(workflow.EditConflict):
-        workflow.save_edit(second, newsroom["author"], changed_fields=["title"], expected_version=second.version)
+        workflow.save_edit(
+            second, newsroom["author"], changed_fields=["title"], expected_version=second.version
+        )
     assert Article.objects.get(pk=article.pk).title == "First"
 
 
@@ -227,7 +230,9 @@ def test_every_transition_is_on_the_timeline_in_order(newsroom):
     workflow.submit(article, newsroom["author"])
     workflow.approve(article, newsroom["reviewer"])
     workflow.publish(article, newsroom["editor"])
-    actions = list(article.events.order_by("created_at", "id").values_list("action", "from_status", "to_status"))
+    actions = list(
+        article.events.order_by("created_at", "id").values_list("action", "from_status", "to_status")
+    )
     assert actions == [
         ("submitted", "draft", "in_review"),
         ("changes_requested", "in_review", "changes_requested"),
@@ -252,7 +257,10 @@ def test_notifications_go_to_reviewers_then_to_the_author(newsroom, django_captu
     assert article.title in mail.outbox[0].subject
 
     for step, expected_subject in [
-        (lambda: workflow.request_changes(article, newsroom["reviewer"], "Add sources."), "Changes requested"),
+        (
+            lambda: workflow.request_changes(article, newsroom["reviewer"], "Add sources."),
+            "Changes requested",
+        ),
         (lambda: workflow.submit(article, newsroom["author"]), "For review"),
         (lambda: workflow.approve(article, newsroom["reviewer"]), "Approved"),
         (lambda: workflow.publish(article, newsroom["editor"]), "Published"),
@@ -266,7 +274,9 @@ def test_notifications_go_to_reviewers_then_to_the_author(newsroom, django_captu
 
 
 def test_add_staff_creates_a_user_with_a_byline_and_changes_the_role_on_rerun(capsys):
-    call_command("add_staff", "maria", "--role", "author", "--name", "Maria Costa", "--email", "m@example.com")
+    call_command(
+        "add_staff", "maria", "--role", "author", "--name", "Maria Costa", "--email", "m@example.com"
+    )
     output = capsys.readouterr().out
     assert "/accounts/reset/" in output
     from django.contrib.auth import get_user_model

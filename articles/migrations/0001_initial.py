@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,59 +15,190 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Topic',
+            name="Topic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, unique=True)),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('description', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, unique=True)),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("description", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Author',
+            name="Author",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('slug', models.SlugField(max_length=140, unique=True)),
-                ('bio', models.TextField(blank=True, max_length=600, verbose_name='short bio')),
-                ('photo', models.ImageField(blank=True, upload_to='authors/')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='author_profile', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("slug", models.SlugField(max_length=140, unique=True)),
+                ("bio", models.TextField(blank=True, max_length=600, verbose_name="short bio")),
+                ("photo", models.ImageField(blank=True, upload_to="authors/")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="author_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Article',
+            name="Article",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=220, unique=True)),
-                ('standfirst', models.CharField(help_text='The short summary shown under the title and in listings.', max_length=400)),
-                ('body', markdownx.models.MarkdownxField(help_text='Markdown. Drag an image into the editor to upload it.')),
-                ('take', markdownx.models.MarkdownxField(blank=True, help_text="Optional Markdown: the editorial view shown under the site's “take” heading.")),
-                ('body_html', models.TextField(default='', editable=False)),
-                ('take_html', models.TextField(default='', editable=False)),
-                ('word_count', models.PositiveIntegerField(default=0, editable=False)),
-                ('cover', models.ImageField(blank=True, upload_to='covers/%Y/%m/')),
-                ('cover_alt', models.CharField(blank=True, help_text='Describe the cover image for readers who cannot see it. Required with a cover.', max_length=250, verbose_name='cover alt text')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('changes_requested', 'Changes requested'), ('approved', 'Approved'), ('published', 'Published'), ('archived', 'Archived')], default='draft', max_length=20)),
-                ('published_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='publication date')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('related', models.ManyToManyField(blank=True, to='articles.article', verbose_name='related articles')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='articles', to='articles.author')),
-                ('reviewer', models.ForeignKey(blank=True, help_text='Who approved the article. Set by the review workflow.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reviewed_articles', to='articles.author')),
-                ('topics', models.ManyToManyField(blank=True, related_name='articles', to='articles.topic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=220, unique=True)),
+                (
+                    "standfirst",
+                    models.CharField(
+                        help_text="The short summary shown under the title and in listings.", max_length=400
+                    ),
+                ),
+                (
+                    "body",
+                    markdownx.models.MarkdownxField(
+                        help_text="Markdown. Drag an image into the editor to upload it."
+                    ),
+                ),
+                (
+                    "take",
+                    markdownx.models.MarkdownxField(
+                        blank=True,
+                        help_text="Optional Markdown: the editorial view shown under the site's “take” heading.",
+                    ),
+                ),
+                ("body_html", models.TextField(default="", editable=False)),
+                ("take_html", models.TextField(default="", editable=False)),
+                ("word_count", models.PositiveIntegerField(default=0, editable=False)),
+                ("cover", models.ImageField(blank=True, upload_to="covers/%Y/%m/")),
+                (
+                    "cover_alt",
+                    models.CharField(
+                        blank=True,
+                        help_text="Describe the cover image for readers who cannot see it. Required with a cover.",
+                        max_length=250,
+                        verbose_name="cover alt text",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("in_review", "In review"),
+                            ("changes_requested", "Changes requested"),
+                            ("approved", "Approved"),
+                            ("published", "Published"),
+                            ("archived", "Archived"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(
+                        blank=True, db_index=True, null=True, verbose_name="publication date"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "related",
+                    models.ManyToManyField(
+                        blank=True, to="articles.article", verbose_name="related articles"
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="articles",
+                        to="articles.author",
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Who approved the article. Set by the review workflow.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reviewed_articles",
+                        to="articles.author",
+                    ),
+                ),
+                ("topics", models.ManyToManyField(blank=True, related_name="articles", to="articles.topic")),
             ],
             options={
-                'ordering': ['-published_at', '-id'],
-                'get_latest_by': 'published_at',
-                'indexes': [models.Index(fields=['status', '-published_at'], name='article_status_pub_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('status', 'published'), _negated=True), ('published_at__isnull', False), _connector='OR'), name='article_published_has_date', violation_error_message='A published article needs a publication date.'), models.CheckConstraint(condition=models.Q(('cover', ''), models.Q(('cover_alt', ''), _negated=True), _connector='OR'), name='article_cover_has_alt', violation_error_message='A cover image needs alt text.'), models.CheckConstraint(condition=models.Q(('reviewer__isnull', True), models.Q(('reviewer', models.F('author')), _negated=True), _connector='OR'), name='article_reviewer_not_author', violation_error_message="The reviewer cannot be the article's author."), models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'in_review', 'changes_requested', 'approved', 'published', 'archived'])), name='article_status_valid')],
+                "ordering": ["-published_at", "-id"],
+                "get_latest_by": "published_at",
+                "indexes": [models.Index(fields=["status", "-published_at"], name="article_status_pub_idx")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "published"), _negated=True),
+                            ("published_at__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="article_published_has_date",
+                        violation_error_message="A published article needs a publication date.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("cover", ""), models.Q(("cover_alt", ""), _negated=True), _connector="OR"
+                        ),
+                        name="article_cover_has_alt",
+                        violation_error_message="A cover image needs alt text.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("reviewer__isnull", True),
+                            models.Q(("reviewer", models.F("author")), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="article_reviewer_not_author",
+                        violation_error_message="The reviewer cannot be the article's author.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "status__in",
+                                [
+                                    "draft",
+                                    "in_review",
+                                    "changes_requested",
+                                    "approved",
+                                    "published",
+                                    "archived",
+                                ],
+                            )
+                        ),
+                        name="article_status_valid",
+                    ),
+                ],
             },
         ),
     ]

@@ -9,88 +9,267 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0001_initial'),
+        ("articles", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='article',
-            options={'get_latest_by': 'published_at', 'ordering': ['-published_at', '-id'], 'permissions': [('submit_article', 'Can submit own articles for review'), ('review_article', 'Can approve or send back articles of others'), ('publish_article', 'Can publish, schedule, unpublish and archive articles'), ('edit_any_article', 'Can edit any article in any state')]},
+            name="article",
+            options={
+                "get_latest_by": "published_at",
+                "ordering": ["-published_at", "-id"],
+                "permissions": [
+                    ("submit_article", "Can submit own articles for review"),
+                    ("review_article", "Can approve or send back articles of others"),
+                    ("publish_article", "Can publish, schedule, unpublish and archive articles"),
+                    ("edit_any_article", "Can edit any article in any state"),
+                ],
+            },
         ),
         migrations.AddField(
-            model_name='article',
-            name='approved_at',
+            model_name="article",
+            name="approved_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='article',
-            name='version',
+            model_name="article",
+            name="version",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
         migrations.AlterField(
-            model_name='article',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('changes_requested', 'Changes requested'), ('approved', 'Approved'), ('published', 'Published'), ('archived', 'Archived')], default='draft', editable=False, max_length=20),
+            model_name="article",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("draft", "Draft"),
+                    ("in_review", "In review"),
+                    ("changes_requested", "Changes requested"),
+                    ("approved", "Approved"),
+                    ("published", "Published"),
+                    ("archived", "Archived"),
+                ],
+                default="draft",
+                editable=False,
+                max_length=20,
+            ),
         ),
         migrations.CreateModel(
-            name='ArticleEvent',
+            name="ArticleEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('created', 'Created'), ('submitted', 'Submitted for review'), ('approved', 'Approved'), ('changes_requested', 'Changes requested'), ('approval_voided', 'Edited after approval: back to review'), ('published', 'Published'), ('scheduled', 'Scheduled'), ('unpublished', 'Unpublished'), ('archived', 'Archived'), ('corrected', 'Corrected while published'), ('restored', 'Revision restored')], max_length=30)),
-                ('from_status', models.CharField(blank=True, choices=[('draft', 'Draft'), ('in_review', 'In review'), ('changes_requested', 'Changes requested'), ('approved', 'Approved'), ('published', 'Published'), ('archived', 'Archived')], max_length=20)),
-                ('to_status', models.CharField(blank=True, choices=[('draft', 'Draft'), ('in_review', 'In review'), ('changes_requested', 'Changes requested'), ('approved', 'Approved'), ('published', 'Published'), ('archived', 'Archived')], max_length=20)),
-                ('comment', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='articles.article')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("submitted", "Submitted for review"),
+                            ("approved", "Approved"),
+                            ("changes_requested", "Changes requested"),
+                            ("approval_voided", "Edited after approval: back to review"),
+                            ("published", "Published"),
+                            ("scheduled", "Scheduled"),
+                            ("unpublished", "Unpublished"),
+                            ("archived", "Archived"),
+                            ("corrected", "Corrected while published"),
+                            ("restored", "Revision restored"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("draft", "Draft"),
+                            ("in_review", "In review"),
+                            ("changes_requested", "Changes requested"),
+                            ("approved", "Approved"),
+                            ("published", "Published"),
+                            ("archived", "Archived"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("draft", "Draft"),
+                            ("in_review", "In review"),
+                            ("changes_requested", "Changes requested"),
+                            ("approved", "Approved"),
+                            ("published", "Published"),
+                            ("archived", "Archived"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("comment", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="articles.article",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalArticle',
+            name="HistoricalArticle",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=220)),
-                ('standfirst', models.CharField(help_text='The short summary shown under the title and in listings.', max_length=400)),
-                ('body', markdownx.models.MarkdownxField(help_text='Markdown. Drag an image into the editor to upload it.')),
-                ('take', markdownx.models.MarkdownxField(blank=True, help_text="Optional Markdown: the editorial view shown under the site's “take” heading.")),
-                ('cover', models.TextField(blank=True, max_length=100)),
-                ('cover_alt', models.CharField(blank=True, help_text='Describe the cover image for readers who cannot see it. Required with a cover.', max_length=250, verbose_name='cover alt text')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('changes_requested', 'Changes requested'), ('approved', 'Approved'), ('published', 'Published'), ('archived', 'Archived')], default='draft', editable=False, max_length=20)),
-                ('approved_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('published_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='publication date')),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('author', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='articles.author')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reviewer', models.ForeignKey(blank=True, db_constraint=False, help_text='Who approved the article. Set by the review workflow.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='articles.author')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=220)),
+                (
+                    "standfirst",
+                    models.CharField(
+                        help_text="The short summary shown under the title and in listings.", max_length=400
+                    ),
+                ),
+                (
+                    "body",
+                    markdownx.models.MarkdownxField(
+                        help_text="Markdown. Drag an image into the editor to upload it."
+                    ),
+                ),
+                (
+                    "take",
+                    markdownx.models.MarkdownxField(
+                        blank=True,
+                        help_text="Optional Markdown: the editorial view shown under the site's “take” heading.",
+                    ),
+                ),
+                ("cover", models.TextField(blank=True, max_length=100)),
+                (
+                    "cover_alt",
+                    models.CharField(
+                        blank=True,
+                        help_text="Describe the cover image for readers who cannot see it. Required with a cover.",
+                        max_length=250,
+                        verbose_name="cover alt text",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("in_review", "In review"),
+                            ("changes_requested", "Changes requested"),
+                            ("approved", "Approved"),
+                            ("published", "Published"),
+                            ("archived", "Archived"),
+                        ],
+                        default="draft",
+                        editable=False,
+                        max_length=20,
+                    ),
+                ),
+                ("approved_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "published_at",
+                    models.DateTimeField(
+                        blank=True, db_index=True, null=True, verbose_name="publication date"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="articles.author",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="Who approved the article. Set by the review workflow.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="articles.author",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical article',
-                'verbose_name_plural': 'historical articles',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical article",
+                "verbose_name_plural": "historical articles",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='SlugRedirect',
+            name="SlugRedirect",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_slug', models.SlugField(max_length=220, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='slug_redirects', to='articles.article')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("old_slug", models.SlugField(max_length=220, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="slug_redirects",
+                        to="articles.article",
+                    ),
+                ),
             ],
         ),
     ]

@@ -4,70 +4,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0003_newsroom_groups'),
+        ("articles", "0003_newsroom_groups"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='article',
-            name='cover_height',
+            model_name="article",
+            name="cover_height",
             field=models.PositiveIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='article',
-            name='cover_renditions',
+            model_name="article",
+            name="cover_renditions",
             field=models.JSONField(blank=True, default=dict, editable=False),
         ),
         migrations.AddField(
-            model_name='article',
-            name='cover_width',
+            model_name="article",
+            name="cover_width",
             field=models.PositiveIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='article',
-            name='outbound_links',
-            field=models.ManyToManyField(blank=True, editable=False, related_name='linked_from', to='articles.article'),
+            model_name="article",
+            name="outbound_links",
+            field=models.ManyToManyField(
+                blank=True, editable=False, related_name="linked_from", to="articles.article"
+            ),
         ),
         migrations.AddField(
-            model_name='article',
-            name='toc_html',
-            field=models.TextField(default='', editable=False, verbose_name='table of contents'),
+            model_name="article",
+            name="toc_html",
+            field=models.TextField(default="", editable=False, verbose_name="table of contents"),
         ),
         migrations.AddField(
-            model_name='author',
-            name='photo_height',
+            model_name="author",
+            name="photo_height",
             field=models.PositiveIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='author',
-            name='photo_renditions',
+            model_name="author",
+            name="photo_renditions",
             field=models.JSONField(blank=True, default=dict, editable=False),
         ),
         migrations.AddField(
-            model_name='author',
-            name='photo_width',
+            model_name="author",
+            name="photo_width",
             field=models.PositiveIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='historicalarticle',
-            name='cover_height',
+            model_name="historicalarticle",
+            name="cover_height",
             field=models.PositiveIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='historicalarticle',
-            name='cover_width',
+            model_name="historicalarticle",
+            name="cover_width",
             field=models.PositiveIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AlterField(
-            model_name='article',
-            name='cover',
-            field=models.ImageField(blank=True, height_field='cover_height', upload_to='covers/%Y/%m/', width_field='cover_width'),
+            model_name="article",
+            name="cover",
+            field=models.ImageField(
+                blank=True, height_field="cover_height", upload_to="covers/%Y/%m/", width_field="cover_width"
+            ),
         ),
         migrations.AlterField(
-            model_name='author',
-            name='photo',
-            field=models.ImageField(blank=True, height_field='photo_height', upload_to='authors/', width_field='photo_width'),
+            model_name="author",
+            name="photo",
+            field=models.ImageField(
+                blank=True, height_field="photo_height", upload_to="authors/", width_field="photo_width"
+            ),
         ),
     ]

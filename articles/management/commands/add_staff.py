@@ -44,7 +44,7 @@ class Command(BaseCommand):
         try:
             user.groups.add(Group.objects.get(name=ROLE_GROUPS[role]))
         except Group.DoesNotExist:
-            raise CommandError("The newsroom groups are missing: run `manage.py migrate` first.")
+            raise CommandError("The newsroom groups are missing: run `manage.py migrate` first.") from None
 
         author = getattr(user, "author_profile", None)
         byline = name or user.get_full_name() or username
@@ -59,7 +59,10 @@ class Command(BaseCommand):
         if created or not user.has_usable_password():
             link = settings.SITE_ORIGIN + reverse(
                 "password_reset_confirm",
-                kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+                kwargs={
+                    "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                    "token": default_token_generator.make_token(user),
+                },
             )
             days = settings.PASSWORD_RESET_TIMEOUT // 86400
             self.stdout.write(f"Set the password (one use, valid {days} days): {link}")

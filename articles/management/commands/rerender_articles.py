@@ -20,7 +20,9 @@ class Command(BaseCommand):
                 if [getattr(article, name) for name in RENDERED] != before:
                     # update() rather than save(): re-rendering is not an edit, so it
                     # must not touch updated_at or make a revision.
-                    Article.objects.filter(pk=article.pk).update(**{name: getattr(article, name) for name in RENDERED})
+                    Article.objects.filter(pk=article.pk).update(
+                        **{name: getattr(article, name) for name in RENDERED}
+                    )
                     changed += 1
                 article._record_links()
         self.stdout.write(self.style.SUCCESS(f"Re-rendered {total} articles; {changed} changed."))
