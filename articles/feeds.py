@@ -100,7 +100,7 @@ class LatestArticlesFeed(Feed):
         return Article.objects.published()
 
     def items(self, obj):
-        articles = self.get_articles(obj).with_byline().prefetch_related("topics")
+        articles = self.get_articles(obj).with_byline().with_last_modified().prefetch_related("topics")
         return articles.order_by("-published_at", "-id")[:FEED_SIZE]
 
     def item_title(self, item):

@@ -3,6 +3,7 @@ import math
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join, strip_tags
@@ -22,6 +23,12 @@ def _table_of_contents(headings):
         return ""
     items = format_html_join("\n", '<li class="toc__item toc__item--h{}"><a href="#{}">{}</a></li>', headings)
     return format_html('<ol class="toc__list">\n{}\n</ol>', items)
+
+
+class AuthorQuerySet(models.QuerySet):
+    def with_published_articles(self):
+        """Authors with at least one article readers can see."""
+        return self.filter(pk__in=Article.objects.published().values("author"))
 
 
 class Author(models.Model):
@@ -45,6 +52,8 @@ class Author(models.Model):
         related_name="author_profile",
     )
 
+    objects = AuthorQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -57,7 +66,9 @@ class Author(models.Model):
 
 class TopicQuerySet(models.QuerySet):
     def with_published_articles(self):
-        return self.filter(articles__in=Article.objects.published()).distinct()
+        """Topics with at least one article readers can see."""
+        tagged = Article.topics.through.objects.filter(article__in=Article.objects.published())
+        return self.filter(pk__in=tagged.values("topic"))
 
 
 class Topic(models.Model):
@@ -86,12 +97,22 @@ class ArticleQuerySet(models.QuerySet):
         """
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    def with_last_modified(self):
+        """Annotate `last_modified`: when readers last saw the article change.
+
+        `updated_at`, except that an article scheduled in advance changes for readers when
+        it appears: never before its publication time. The single definition for the
+        article page, the feeds and the sitemap. (Coalesce: a draft has no publication
+        time, and SQLite's GREATEST of a NULL is NULL.)
+        """
+        return self.annotate(last_modified=Greatest("updated_at", Coalesce("published_at", "updated_at")))
+
     def with_byline(self):
         return self.select_related("author", "reviewer")
 
     def for_listing(self):
-        """Published articles as reader listings show them: byline and topics in 3 queries."""
-        return self.published().with_byline().prefetch_related("topics")
+        """Published articles as reader pages show them: byline and topics in 3 queries."""
+        return self.published().with_byline().with_last_modified().prefetch_related("topics")
 
     def in_review(self):
         return self.filter(status=Article.Status.IN_REVIEW)

@@ -10,11 +10,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Max, OuterRef, Subquery
-from django.db.models.functions import Greatest
 from django.urls import reverse
 
 from .models import Article, Author, Topic
-from .structured_data import last_modified
 
 
 class CanonicalOriginSitemap(Sitemap):
@@ -26,18 +24,9 @@ class CanonicalOriginSitemap(Sitemap):
 
 
 def _latest_change(**filters):
-    """When the published articles matching `filters` last changed, as a subquery.
-
-    In SQL what `structured_data.last_modified` is in Python: an article scheduled in
-    advance changes when it appears.
-    """
-    articles = (
-        Article.objects.published()
-        .filter(**filters)
-        .annotate(modified=Greatest("updated_at", "published_at"))
-        .order_by("-modified")
-    )
-    return Subquery(articles.values("modified")[:1])
+    """When the published articles matching `filters` last changed, as a subquery."""
+    articles = Article.objects.published().filter(**filters).with_last_modified().order_by("-last_modified")
+    return Subquery(articles.values("last_modified")[:1])
 
 
 class HomeSitemap(CanonicalOriginSitemap):
@@ -51,8 +40,8 @@ class HomeSitemap(CanonicalOriginSitemap):
         return reverse(item)
 
     def lastmod(self, item):
-        latest = Article.objects.published().aggregate(modified=Max(Greatest("updated_at", "published_at")))
-        return latest["modified"]
+        latest = Article.objects.published().with_last_modified().aggregate(latest=Max("last_modified"))
+        return latest["latest"]
 
 
 class ArticleSitemap(CanonicalOriginSitemap):
@@ -60,10 +49,10 @@ class ArticleSitemap(CanonicalOriginSitemap):
     priority = 0.8
 
     def items(self):
-        return Article.objects.published().order_by("-published_at", "-id")
+        return Article.objects.published().with_last_modified().order_by("-published_at", "-id")
 
     def lastmod(self, item):
-        return last_modified(item)
+        return item.last_modified
 
 
 class TopicSitemap(CanonicalOriginSitemap):
@@ -72,7 +61,7 @@ class TopicSitemap(CanonicalOriginSitemap):
 
     def items(self):
         return (
-            Topic.objects.filter(pk__in=Topic.objects.with_published_articles().values("pk"))
+            Topic.objects.with_published_articles()
             .annotate(last_update=_latest_change(topics=OuterRef("pk")))
             .order_by("name")
         )
@@ -87,7 +76,7 @@ class AuthorSitemap(CanonicalOriginSitemap):
 
     def items(self):
         return (
-            Author.objects.filter(pk__in=Article.objects.published().values("author"))
+            Author.objects.with_published_articles()
             .annotate(last_update=_latest_change(author=OuterRef("pk")))
             .order_by("name")
         )

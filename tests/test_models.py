@@ -7,7 +7,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from articles.models import WORDS_PER_MINUTE, Article, Topic
+from articles.models import WORDS_PER_MINUTE, Article, Author, Topic
 from tests.factories import ArticleFactory, AuthorFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -170,6 +170,44 @@ def test_topics_with_published_articles_leave_out_empty_topics():
 
     assert list(Topic.objects.with_published_articles()) == [used]
     assert unused not in Topic.objects.with_published_articles()
+
+
+def test_authors_with_published_articles_leave_out_authors_without_any():
+    writer, newcomer, drafter = AuthorFactory(), AuthorFactory(), AuthorFactory()
+    ArticleFactory(published=True, author=writer)
+    ArticleFactory(published=True, author=writer)
+    ArticleFactory(future=True, author=newcomer)
+    ArticleFactory(draft=True, author=drafter)
+
+    assert list(Author.objects.with_published_articles()) == [writer]
+
+
+def last_modified_of(article):
+    return Article.objects.with_last_modified().get(pk=article.pk).last_modified
+
+
+def test_last_modified_is_the_last_edit():
+    article = ArticleFactory(published=True)
+    edited_at = timezone.now() - timedelta(minutes=10)
+    Article.objects.filter(pk=article.pk).update(updated_at=edited_at)
+
+    assert last_modified_of(article) == edited_at
+
+
+def test_an_article_written_before_its_scheduled_time_is_modified_when_it_appears():
+    published_at = timezone.now() - timedelta(minutes=5)
+    article = ArticleFactory(published=True)
+    Article.objects.filter(pk=article.pk).update(
+        published_at=published_at, updated_at=published_at - timedelta(days=2)
+    )
+
+    assert last_modified_of(article) == published_at
+
+
+def test_a_draft_was_last_modified_at_its_last_edit():
+    draft = ArticleFactory(draft=True)
+
+    assert last_modified_of(draft) == Article.objects.get(pk=draft.pk).updated_at
 
 
 def test_every_public_model_has_a_url():
