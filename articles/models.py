@@ -6,23 +6,14 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join, strip_tags
+from django.utils.html import strip_tags
 from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
 
-from .links import linked_article_slugs
-from .rendering import render_markdown, render_markdown_with_headings
+from .links import article_link_slugs, record_links
+from .rendering import render_markdown, render_markdown_with_headings, table_of_contents
 
 WORDS_PER_MINUTE = 200
-TOC_MIN_HEADINGS = 3
-
-
-def _table_of_contents(headings):
-    """A list of links to the article's headings, when it has enough of them to need one."""
-    if len(headings) < TOC_MIN_HEADINGS:
-        return ""
-    items = format_html_join("\n", '<li class="toc__item toc__item--h{}"><a href="#{}">{}</a></li>', headings)
-    return format_html('<ol class="toc__list">\n{}\n</ol>', items)
 
 
 class AuthorQuerySet(models.QuerySet):
@@ -121,15 +112,19 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
 
 
+class ArticleStatus(models.TextChoices):
+    # Only `articles.workflow` moves an article between these. Known as `Article.Status`;
+    # defined out here so that `Article.Meta`'s constraints can name it too.
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+    PUBLISHED = "published", "Published"
+    ARCHIVED = "archived", "Archived"
+
+
 class Article(models.Model):
-    class Status(models.TextChoices):
-        # Only `articles.workflow` moves an article between these.
-        DRAFT = "draft", "Draft"
-        IN_REVIEW = "in_review", "In review"
-        CHANGES_REQUESTED = "changes_requested", "Changes requested"
-        APPROVED = "approved", "Approved"
-        PUBLISHED = "published", "Published"
-        ARCHIVED = "archived", "Archived"
+    Status = ArticleStatus
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
@@ -194,7 +189,11 @@ class Article(models.Model):
         m2m_fields=[topics],
     )
 
+    # What a reviewer approves: changing one of these after approval sends it back to review.
     CONTENT_FIELDS = ("title", "standfirst", "body", "take")
+    # What a revision brings back on restore and what comparing two revisions shows: the
+    # content, plus the address, the cover and the topics (which need no new review).
+    REVISION_FIELDS = (*CONTENT_FIELDS, "slug", "cover", "cover_alt", "topics")
 
     class Meta:
         permissions = [
@@ -211,7 +210,7 @@ class Article(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(status="published") | Q(published_at__isnull=False),
+                condition=~Q(status=ArticleStatus.PUBLISHED) | Q(published_at__isnull=False),
                 name="article_published_has_date",
                 violation_error_message="A published article needs a publication date.",
             ),
@@ -226,16 +225,7 @@ class Article(models.Model):
                 violation_error_message="The reviewer cannot be the article's author.",
             ),
             models.CheckConstraint(
-                condition=Q(
-                    status__in=[
-                        "draft",
-                        "in_review",
-                        "changes_requested",
-                        "approved",
-                        "published",
-                        "archived",
-                    ]
-                ),
+                condition=Q(status__in=ArticleStatus.values),
                 name="article_status_valid",
             ),
         ]
@@ -255,7 +245,7 @@ class Article(models.Model):
             self._keep_old_slug_alive()
             super().save(*args, **kwargs)
             if update_fields is None or {"body", "take"} & set(update_fields):
-                self._record_links()
+                record_links(self)
 
     def get_absolute_url(self):
         return reverse("articles:article-detail", kwargs={"slug": self.slug})
@@ -275,13 +265,7 @@ class Article(models.Model):
         self.body_html, headings = render_markdown_with_headings(self.body)
         self.take_html = render_markdown(self.take) if self.take.strip() else ""
         self.word_count = len(strip_tags(self.body_html).split())
-        self.toc_html = _table_of_contents(headings)
-
-    def _record_links(self):
-        """Remember which articles this one links to: their "Linked from" lists."""
-        slugs = linked_article_slugs(self.body_html) + linked_article_slugs(self.take_html)
-        targets = Article.objects.filter(Q(slug__in=slugs) | Q(slug_redirects__old_slug__in=slugs))
-        self.outbound_links.set(targets.exclude(pk=self.pk).distinct())
+        self.toc_html = table_of_contents(headings)
 
     def unpublished_links(self, visible=None):
         """Linked articles readers could not open: not published (yet), or no such article.
@@ -289,7 +273,7 @@ class Article(models.Model):
         Returns [(slug, article or None)]; an article outside `visible` (the articles the
         person asking may see) is given as None, so a warning never reveals a draft.
         """
-        slugs = linked_article_slugs(self.body_html) + linked_article_slugs(self.take_html)
+        slugs = article_link_slugs(self)
         live = set(Article.objects.published().filter(slug__in=slugs).values_list("slug", flat=True))
         live |= set(
             SlugRedirect.objects.filter(

@@ -12,8 +12,12 @@ from urllib.parse import urlsplit
 
 import markdown
 import nh3
+from django.utils.html import format_html, format_html_join
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
+
+# An article gets a table of contents from this many headings on.
+TOC_MIN_HEADINGS = 3
 
 ALLOWED_TAGS = {
     "a",
@@ -188,3 +192,12 @@ def render_markdown_with_headings(text):
 
     walk(md.toc_tokens)
     return html, headings
+
+
+def table_of_contents(headings):
+    """A list of links to the headings (from `render_markdown_with_headings`), when there
+    are enough of them to need one; else ""."""
+    if len(headings) < TOC_MIN_HEADINGS:
+        return ""
+    items = format_html_join("\n", '<li class="toc__item toc__item--h{}"><a href="#{}">{}</a></li>', headings)
+    return format_html('<ol class="toc__list">\n{}\n</ol>', items)

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from articles.models import Article
-from articles.rendering import render_markdown
+from articles.rendering import render_markdown, render_markdown_with_headings, table_of_contents
 from tests.factories import ArticleFactory
 
 # ---------------------------------------------------------------------------
@@ -359,6 +359,27 @@ def test_editor_preview_without_content_is_a_bad_request_not_an_error(staff_clie
     assert response.status_code == 400
 
 
+def test_headings_come_with_their_level_anchor_and_text():
+    html_out, headings = render_markdown_with_headings("# Origins\n\n## Today & *now*\n\n### Detail")
+
+    assert headings == [(2, "origins", "Origins"), (2, "today-now", "Today & now"), (3, "detail", "Detail")]
+    for _level, anchor, _text in headings:
+        assert f'id="{anchor}"' in html_out
+
+
+def test_table_of_contents_links_each_heading_from_three_on():
+    headings = [(2, "origins", "Origins"), (2, "today", "Today & <now>"), (3, "detail", "Detail")]
+
+    assert table_of_contents(headings) == (
+        '<ol class="toc__list">\n'
+        '<li class="toc__item toc__item--h2"><a href="#origins">Origins</a></li>\n'
+        '<li class="toc__item toc__item--h2"><a href="#today">Today &amp; &lt;now&gt;</a></li>\n'
+        '<li class="toc__item toc__item--h3"><a href="#detail">Detail</a></li>\n'
+        "</ol>"
+    )
+    assert table_of_contents(headings[:2]) == ""
+
+
 # ---------------------------------------------------------------------------
 # Re-rendering stored HTML
 
@@ -383,6 +404,17 @@ def test_rerender_articles_restores_tampered_html_without_touching_updated_at():
     assert article.updated_at == updated_at
     assert Article.objects.get(pk=untouched.pk).updated_at == untouched_updated_at
     assert "Re-rendered 2 articles; 1 changed." in output.text
+
+
+@pytest.mark.django_db
+def test_rerender_articles_records_links_to_articles_written_later():
+    linking = ArticleFactory(body="See [the follow-up](/articles/follow-up/).")
+    follow_up = ArticleFactory(slug="follow-up")
+    assert list(follow_up.linked_from.all()) == []
+
+    call_command("rerender_articles", stdout=_Output())
+
+    assert list(follow_up.linked_from.all()) == [linking]
 
 
 class _Output:

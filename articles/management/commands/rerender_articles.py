@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from articles.links import record_links
 from articles.models import Article
 
 RENDERED = ("body_html", "take_html", "toc_html", "word_count")
@@ -24,5 +25,5 @@ class Command(BaseCommand):
                         **{name: getattr(article, name) for name in RENDERED}
                     )
                     changed += 1
-                article._record_links()
+                record_links(article)
         self.stdout.write(self.style.SUCCESS(f"Re-rendered {total} articles; {changed} changed."))
