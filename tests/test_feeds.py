@@ -37,7 +37,7 @@ def site_origin(settings):
 
 
 @pytest.fixture
-def newsroom():
+def feed_articles():
     """Two published articles about batteries by Ada, one by Grace, and hidden ones."""
     now = timezone.now()
     ada = AuthorFactory(name="Ada Lovelace", slug="ada-lovelace")
@@ -114,7 +114,7 @@ def same_second(struct_time, value):
     "url, content_type, version",
     [("/feed/rss/", "application/rss+xml", "rss20"), ("/feed/atom/", "application/atom+xml", "atom10")],
 )
-def test_site_feed_lists_published_articles_newest_first(client, newsroom, url, content_type, version):
+def test_site_feed_lists_published_articles_newest_first(client, feed_articles, url, content_type, version):
     response, parsed = fetch_feed(client, url)
     assert response["Content-Type"].startswith(content_type)
     assert parsed.version == version
@@ -124,17 +124,17 @@ def test_site_feed_lists_published_articles_newest_first(client, newsroom, url, 
 
 
 @pytest.mark.parametrize("url", ["/feed/rss/", "/feed/atom/"])
-def test_site_feed_points_to_itself_on_the_canonical_origin(client, newsroom, url):
+def test_site_feed_points_to_itself_on_the_canonical_origin(client, feed_articles, url):
     _, parsed = fetch_feed(client, url)
     self_links = [link.href for link in parsed.feed.links if link.rel == "self"]
     assert self_links == [ORIGIN + url]
 
 
 @pytest.mark.parametrize("url", ["/feed/rss/", "/feed/atom/"])
-def test_feed_item_has_every_field(client, newsroom, url):
+def test_feed_item_has_every_field(client, feed_articles, url):
     _, parsed = fetch_feed(client, url)
     entry = parsed.entries[0]
-    article = newsroom["newer"]
+    article = feed_articles["newer"]
     assert entry.title == "Solid-state batteries arrive"
     assert entry.link == f"{ORIGIN}/articles/solid-state-batteries-arrive/"
     assert entry.summary == "Carmakers promise more range."
@@ -145,7 +145,7 @@ def test_feed_item_has_every_field(client, newsroom, url):
 
 
 @pytest.mark.parametrize("url", ["/feed/rss/", "/feed/atom/"])
-def test_feed_content_is_the_sanitized_article_with_its_take(client, newsroom, url):
+def test_feed_content_is_the_sanitized_article_with_its_take(client, feed_articles, url):
     _, parsed = fetch_feed(client, url)
     entry = parsed.entries[0]
     content = entry.content[0]
@@ -158,7 +158,7 @@ def test_feed_content_is_the_sanitized_article_with_its_take(client, newsroom, u
 
 
 @pytest.mark.parametrize("url", ["/feed/rss/", "/feed/atom/"])
-def test_feed_content_links_are_absolute(client, newsroom, url):
+def test_feed_content_links_are_absolute(client, feed_articles, url):
     response = client.get(url)
     # The raw XML, unescaped: feedparser would resolve relative links itself, readers may not.
     raw = unescape(response.content.decode())
@@ -168,14 +168,14 @@ def test_feed_content_links_are_absolute(client, newsroom, url):
     assert not re.search(r'(?:href|src)="(?:/|#)', raw)
 
 
-def test_atom_entries_link_their_authors_pages(client, newsroom):
+def test_atom_entries_link_their_authors_pages(client, feed_articles):
     _, parsed = fetch_feed(client, "/feed/atom/")
     assert parsed.entries[0].author_detail.href == f"{ORIGIN}/authors/ada-lovelace/"
 
 
-def test_feed_ids_survive_a_slug_change(client, newsroom):
+def test_feed_ids_survive_a_slug_change(client, feed_articles):
     _, before = fetch_feed(client, "/feed/atom/")
-    article = newsroom["newer"]
+    article = feed_articles["newer"]
     article.slug = "solid-state-batteries-are-here"
     article.save()
     _, after = fetch_feed(client, "/feed/atom/")
@@ -212,7 +212,7 @@ def test_empty_feed_is_still_a_valid_feed(client):
 
 
 @pytest.mark.parametrize("kind", ["rss", "atom"])
-def test_topic_feed_lists_only_that_topics_published_articles(client, newsroom, kind):
+def test_topic_feed_lists_only_that_topics_published_articles(client, feed_articles, kind):
     _, parsed = fetch_feed(client, f"/topics/batteries/feed/{kind}/")
     assert parsed.feed.title == "Auto Trendy: Batteries"
     assert parsed.feed.link == f"{ORIGIN}/topics/batteries/"
@@ -220,7 +220,7 @@ def test_topic_feed_lists_only_that_topics_published_articles(client, newsroom, 
 
 
 @pytest.mark.parametrize("kind", ["rss", "atom"])
-def test_author_feed_lists_only_that_authors_published_articles(client, newsroom, kind):
+def test_author_feed_lists_only_that_authors_published_articles(client, feed_articles, kind):
     _, parsed = fetch_feed(client, f"/authors/grace-hopper/feed/{kind}/")
     assert parsed.feed.title == "Auto Trendy: articles by Grace Hopper"
     assert parsed.feed.link == f"{ORIGIN}/authors/grace-hopper/"
@@ -236,7 +236,7 @@ def test_author_feed_lists_only_that_authors_published_articles(client, newsroom
         "/authors/nobody/feed/atom/",
     ],
 )
-def test_feed_of_unknown_topic_or_author_is_404(client, newsroom, url):
+def test_feed_of_unknown_topic_or_author_is_404(client, feed_articles, url):
     assert client.get(url).status_code == 404
 
 
@@ -279,13 +279,13 @@ SITE_FEEDS = {("application/rss+xml", "/feed/rss/"), ("application/atom+xml", "/
         ),
     ],
 )
-def test_pages_announce_their_feeds(client, newsroom, page, own_feeds):
+def test_pages_announce_their_feeds(client, feed_articles, page, own_feeds):
     response = client.get(page)
     assert response.status_code == 200
     assert alternate_links(response.content.decode()) == SITE_FEEDS | own_feeds
 
 
-def test_announced_feeds_exist(client, newsroom):
+def test_announced_feeds_exist(client, feed_articles):
     for _, href in alternate_links(client.get("/topics/batteries/").content.decode()):
         assert client.get(href).status_code == 200
 
@@ -305,7 +305,7 @@ def sitemap_entries(client):
     }
 
 
-def test_sitemap_lists_home_published_articles_and_their_topics_and_authors(client, newsroom):
+def test_sitemap_lists_home_published_articles_and_their_topics_and_authors(client, feed_articles):
     TopicFactory(name="Empty topic", slug="empty-topic")
     AuthorFactory(name="Silent author", slug="silent-author")
     entries = sitemap_entries(client)
@@ -321,11 +321,27 @@ def test_sitemap_lists_home_published_articles_and_their_topics_and_authors(clie
     }
 
 
-def test_sitemap_gives_when_each_page_last_changed(client, newsroom):
-    entries = sitemap_entries(client)
-    newer = newsroom["newer"]
-    assert entries[f"{ORIGIN}/articles/solid-state-batteries-arrive/"] == newer.updated_at.date().isoformat()
-    assert all(entries.values()), entries
+def test_sitemap_gives_when_each_page_last_changed(client, feed_articles):
+    """Each page changed when its latest article last changed for readers: its last edit,
+    or its publication for an article written before its scheduled time."""
+    now = timezone.now()
+    edits = {"older": now - timedelta(days=4), "newer": now - timedelta(days=6), "other": now}
+    for name, edited_at in edits.items():
+        Article.objects.filter(pk=feed_articles[name].pk).update(updated_at=edited_at)
+    three_days_ago, yesterday, today = (
+        timezone.localdate(now - timedelta(days=days)).isoformat() for days in (3, 1, 0)
+    )
+
+    assert sitemap_entries(client) == {
+        f"{ORIGIN}/": today,
+        f"{ORIGIN}/articles/older-battery-news/": three_days_ago,
+        f"{ORIGIN}/articles/solid-state-batteries-arrive/": yesterday,
+        f"{ORIGIN}/articles/tariffs-again/": today,
+        f"{ORIGIN}/topics/batteries/": yesterday,
+        f"{ORIGIN}/topics/policy/": today,
+        f"{ORIGIN}/authors/ada-lovelace/": yesterday,
+        f"{ORIGIN}/authors/grace-hopper/": today,
+    }
 
 
 def test_sitemap_leaves_out_topics_and_authors_with_only_hidden_articles(client):
