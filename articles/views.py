@@ -147,11 +147,12 @@ class SearchView(PublishedArticleListMixin, ListView):
     """Search results. Models: Article, Topic, Author. Template: articles/search.html.
 
     `?q=` (websearch syntax: "a phrase", or, -word), optionally narrowed by `topic` and
-    `author` slugs. Context: `query` (as searched), `query_truncated`, `message` (why
-    nothing was searched, if so), `notices` (narrowings that were ignored), `topic` and
-    `author` (the narrowings applied, or None), `topics` and `authors` (the choices),
-    `article_list` (a page of published articles, best match first, each with a safe
-    `.snippet`), `page_obj` and `paginator`. Any input gives a page.
+    `author` slugs. Context: `query` (as searched), `query_truncated` (whether it was cut
+    to `max_query_length` characters), `message` (why nothing was searched, if so),
+    `notices` (narrowings that were ignored), `topic` and `author` (the narrowings
+    applied, or None), `topics` and `authors` (the choices), `article_list` (a page of
+    published articles, best match first, each with a safe `.snippet`), `page_obj` and
+    `paginator`. Any input gives a page.
     """
 
     template_name = "articles/search.html"
@@ -185,16 +186,16 @@ class SearchView(PublishedArticleListMixin, ListView):
         return found
 
     def get_context_data(self, **kwargs):
-        published = Article.objects.published()
         return super().get_context_data(
             query=self.query,
             query_truncated=self.query_truncated,
+            max_query_length=MAX_QUERY_LENGTH,
             message=self.message,
             notices=self.notices,
             topic=self.topic,
             author=self.author,
             topics=Topic.objects.with_published_articles(),
-            authors=Author.objects.filter(articles__in=published).distinct(),
+            authors=Author.objects.with_published_articles(),
             **kwargs,
         )
 
