@@ -158,9 +158,7 @@ class SearchView(PublishedArticleListMixin, ListView):
     template_name = "articles/search.html"
 
     def get_queryset(self):
-        raw = self.request.GET.get("q", "")
-        self.query = normalise_query(raw)
-        self.query_truncated = len(" ".join(raw.split())) > MAX_QUERY_LENGTH
+        self.query, self.query_truncated = normalise_query(self.request.GET.get("q", ""))
         self.notices = []
         self.topic = self.narrowing(Topic, "topic")
         self.author = self.narrowing(Author, "author")

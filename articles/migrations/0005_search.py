@@ -3,7 +3,7 @@
 Neither is declared on the Article model, so this migration changes no model state and
 `makemigrations` stays quiet. A GeneratedField(SearchVector) would be the declarative
 way, but SQLite can neither create nor query it, and every SELECT would carry the column.
-`articles.search` queries both structures by name.
+`articles.search.postgresql` and `articles.search.sqlite` query them by name.
 
 PostgreSQL: `search_vector` is a generated column, so the database keeps it current on
 every write, whoever writes. PostgreSQL refuses to change the type of a column that a
@@ -13,13 +13,13 @@ later AlterField on title, standfirst, body or take (a new max_length, say) must
 
 SQLite: an FTS5 table with its own copy of the text (not an external-content table,
 which corrupts itself if it ever gets out of step), kept current by triggers. Django's
-SQLite backend rebuilds a table to alter it, which drops its triggers; `articles.search`
-notices and puts them back. Keep that module's copy of this SQL in step. Without FTS5
-compiled into SQLite, nothing is created and search falls back to simple matching.
+SQLite backend rebuilds a table to alter it, which drops its triggers;
+`articles.search.sqlite` notices and puts them back. Keep that module's copy of this SQL
+in step. Search needs FTS5 (every SQLite build we use has it: see `articles.search`);
+without it this migration stops with "no such module: fts5".
 """
 
-from django.db import migrations, transaction
-from django.db.utils import OperationalError
+from django.db import migrations
 
 POSTGRESQL_FORWARDS = [
     """
@@ -74,14 +74,8 @@ def forwards(apps, schema_editor):
         for sql in POSTGRESQL_FORWARDS:
             schema_editor.execute(sql)
     elif vendor == "sqlite":
-        try:
-            # A savepoint, so that a missing FTS5 module leaves the migration usable.
-            with transaction.atomic(using=schema_editor.connection.alias):
-                for sql in SQLITE_FORWARDS:
-                    schema_editor.execute(sql)
-        except OperationalError as error:
-            if "fts5" not in str(error):
-                raise
+        for sql in SQLITE_FORWARDS:
+            schema_editor.execute(sql)
 
 
 def backwards(apps, schema_editor):

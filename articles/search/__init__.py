@@ -1,0 +1,65 @@
+"""Searching published articles: one interface, an engine per database.
+
+`search_articles(query, topic=..., author=...)` gives the published matches, best first;
+every article fetched from it carries `.snippet`, safe HTML with the matched words in
+`<mark>`. The modules:
+
+- `query`: normalising what was typed (`normalise_query`, with the "truncated" flag) and
+  reading it as web-search syntax (`parse_query`, `has_words`).
+- `postgresql`: the `search_vector` column that migration 0005 adds (title weighted A,
+  standfirst B, body and take C, English stemming, GIN index), queried with
+  `websearch_to_tsquery`, ranked by `ts_rank`, snippets by `ts_headline`.
+- `sqlite`: the FTS5 table `articles_article_fts` (porter stemming, kept current by
+  triggers), ranked by `bm25` with the same column weights, snippets by `snippet()`.
+- `snippets`: turning a passage with marked matches into safe HTML.
+- `results`: `SearchResults`, which a Paginator takes like a queryset.
+
+The model does not declare `search_vector`: a field would put it in every SELECT and
+INSERT, and SQLite has no such column (see the migration).
+
+FTS5 only, no fallback without it (decided 2026-11-25, measured). CPython on Linux
+builds no SQLite of its own: `_sqlite3` links the system's libsqlite3. On Debian 12 that
+is libsqlite3-0 3.40.1-2+deb12u2, and `sqlite3.connect(":memory:")` with
+`pragma compile_options` lists ENABLE_FTS5, and `CREATE VIRTUAL TABLE … USING fts5(…,
+tokenize='porter unicode61')` succeeds, in every interpreter on the machine: the venv's
+3.13.0, pyenv's 3.12.1 and 3.13.0 (and 3.6 to 3.11), and Debian's own python3 3.11.2.
+Where CPython bundles SQLite, it compiles FTS5 in: the Windows build
+(PCbuild/sqlite3.vcxproj, SQLITE_ENABLE_FTS5) and the macOS installer
+(Mac/BuildScript/build-installer.py, -DSQLITE_ENABLE_FTS5); so do python-build-standalone
+(uv's Pythons: cpython-unix/build-sqlite.sh). A "simple" LIKE-matching engine for an
+SQLite without FTS5 served no build we use, so it was removed; such an SQLite now
+fails at `migrate` ("no such module: fts5") instead of searching worse.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+
+from ..models import Article
+from . import postgresql, sqlite
+from .query import MAX_QUERY_LENGTH, has_words, normalise_query, parse_query
+from .results import SearchResults
+
+__all__ = ["MAX_QUERY_LENGTH", "has_words", "normalise_query", "search_articles"]
+
+ENGINES = {"postgresql": postgresql, "sqlite": sqlite}
+
+
+def search_articles(query, *, topic=None, author=None):
+    """Published articles matching `query` (websearch syntax), best match first.
+
+    `topic` and `author` (model instances) narrow the search. Any string is accepted:
+    one that names nothing to look for gives no results rather than an error.
+    """
+    parsed = parse_query(query)
+    articles = Article.objects.published()
+    if topic is not None:
+        articles = articles.filter(topics=topic)
+    if author is not None:
+        articles = articles.filter(author=author)
+    if not parsed.clauses:
+        return SearchResults.empty(articles)
+    try:
+        engine = ENGINES[connection.vendor]
+    except KeyError:
+        raise ImproperlyConfigured(f"Search needs PostgreSQL or SQLite, not {connection.vendor}.") from None
+    return engine.search(articles.with_byline(), parsed)

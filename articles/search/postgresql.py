@@ -1,0 +1,93 @@
+"""PostgreSQL: the stored, weighted `search_vector` column of migration 0005.
+
+Queried with `websearch_to_tsquery`, ranked by `ts_rank`, snippets by `ts_headline`.
+"""
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
+from django.db.models import Expression, Func, TextField, Value
+from django.db.models.functions import Concat
+
+from ..models import Article
+from .results import SearchResults
+from .snippets import Markers, snippet_html
+
+SEARCH_CONFIG = "english"
+
+# ts_headline drops anything that looks like a tag; the snippet shows the Markdown as
+# written, so "<" and ">" travel through it as these and come back before escaping.
+ANGLE_STAND_INS = "\x0e\x0f"
+
+
+class SearchVectorColumn(Expression):
+    """Article's `search_vector` column (PostgreSQL only; added by migration 0005)."""
+
+    output_field = SearchVectorField()
+
+    def __init__(self, alias=None):
+        super().__init__()
+        self.alias = alias
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        # The query's own alias of the article table, kept right (relabeled_clone) when
+        # Django nests the query as a subquery and renames its tables.
+        return SearchVectorColumn(query.get_initial_alias())
+
+    def relabeled_clone(self, relabels):
+        return SearchVectorColumn(relabels.get(self.alias, self.alias))
+
+    def as_sql(self, compiler, connection):
+        return f"{compiler.quote_name(self.alias)}.{connection.ops.quote_name('search_vector')}", []
+
+
+def search(articles, parsed):
+    """The SearchResults of `articles` matching `parsed`, best first."""
+    # websearch_to_tsquery reads any string without error: quotes, "or", "-word".
+    search_query = SearchQuery(parsed.text, config=SEARCH_CONFIG, search_type="websearch")
+    ranked = (
+        articles.alias(document=SearchVectorColumn())
+        .filter(document=search_query)
+        .annotate(rank=SearchRank(SearchVectorColumn(), search_query))
+        .order_by("-rank", "-published_at", "-id")
+    )
+
+    def add_snippets(page):
+        markers = Markers.fresh()
+        text = Func(
+            Concat("body", Value("\n\n"), "take", output_field=TextField()),
+            Value("<>"),
+            Value(ANGLE_STAND_INS),
+            function="translate",
+            output_field=TextField(),
+        )
+        headline = SearchHeadline(
+            text,
+            search_query,
+            config=SEARCH_CONFIG,
+            start_sel=markers.start,
+            stop_sel=markers.stop,
+            min_words=15,
+            max_words=35,
+        )
+        headlines = dict(
+            Article.objects.filter(pk__in=[article.pk for article in page])
+            .annotate(headline=headline)
+            .values_list("pk", "headline")
+        )
+        angles = {ord(ANGLE_STAND_INS[0]): "<", ord(ANGLE_STAND_INS[1]): ">"}
+        for article in page:
+            raw = headlines.get(article.pk, "").translate(angles)
+            passage = _with_ellipses(raw, f"{article.body}\n\n{article.take}", markers)
+            article.snippet = snippet_html(passage, markers)
+
+    return SearchResults(ranked, add_snippets)
+
+
+def _with_ellipses(passage, text, markers):
+    """`passage` with "…" where it cuts `text` short, as FTS5's snippet() does it."""
+    plain = passage.replace(markers.start, "").replace(markers.stop, "").strip()
+    position = text.find(plain) if plain else -1
+    if position < 0:
+        return passage
+    before = "…" if text[:position].strip() else ""
+    after = "…" if text[position + len(plain) :].strip() else ""
+    return f"{before}{passage}{after}"

@@ -1,0 +1,121 @@
+"""SQLite: the FTS5 table of migration 0005, with porter stemming, kept current by triggers.
+
+Ranked by `bm25` with ts_rank's default column weights, snippets by FTS5's `snippet()`.
+"""
+
+from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
+
+from .results import SearchResults
+from .snippets import Markers, snippet_html
+
+FTS_TABLE = "articles_article_fts"
+# Title, standfirst, body, take: ts_rank's default weights for A, B, C and C, so that
+# bm25 ranks as PostgreSQL does.
+COLUMN_WEIGHTS = (1.0, 0.4, 0.2, 0.2)
+
+# The schema migration 0005 creates, repeated here so that search can repair it: when a
+# later migration alters the article table, Django's SQLite backend rebuilds the table
+# (create a copy, drop the original, rename), and dropping the original drops these
+# triggers with it. Keep in step with the migration.
+_FTS_COLUMNS = "title, standfirst, body, take"
+_FTS_TABLE_SQL = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5({_FTS_COLUMNS}, tokenize='porter unicode61')"
+)
+_FTS_TRIGGERS = {
+    f"{FTS_TABLE}_insert": f"""
+        CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_insert AFTER INSERT ON articles_article BEGIN
+            INSERT INTO {FTS_TABLE}(rowid, {_FTS_COLUMNS})
+            VALUES (new.id, new.title, new.standfirst, new.body, new.take);
+        END""",
+    f"{FTS_TABLE}_update": f"""
+        CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_update
+        AFTER UPDATE OF id, {_FTS_COLUMNS} ON articles_article BEGIN
+            DELETE FROM {FTS_TABLE} WHERE rowid = old.id;
+            INSERT INTO {FTS_TABLE}(rowid, {_FTS_COLUMNS})
+            VALUES (new.id, new.title, new.standfirst, new.body, new.take);
+        END""",
+    f"{FTS_TABLE}_delete": f"""
+        CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_delete AFTER DELETE ON articles_article BEGIN
+            DELETE FROM {FTS_TABLE} WHERE rowid = old.id;
+        END""",
+}
+_FTS_REFILL_SQL = [
+    f"DELETE FROM {FTS_TABLE}",
+    f"INSERT INTO {FTS_TABLE}(rowid, {_FTS_COLUMNS}) SELECT id, {_FTS_COLUMNS} FROM articles_article",
+]
+_BM25_WEIGHTS = ", ".join(map(str, COLUMN_WEIGHTS))
+
+
+def ensure_index():
+    """Recreate the FTS5 table or its triggers if any is missing, and refill the table.
+
+    One look at sqlite_master per search when all is well.
+    """
+    names = [FTS_TABLE, *_FTS_TRIGGERS]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT name FROM sqlite_master WHERE name IN ({', '.join(['%s'] * len(names))})", names
+        )
+        if {row[0] for row in cursor.fetchall()} == set(names):
+            return
+        with transaction.atomic():
+            cursor.execute(_FTS_TABLE_SQL)
+            for sql in _FTS_TRIGGERS.values():
+                cursor.execute(sql)
+            for sql in _FTS_REFILL_SQL:
+                cursor.execute(sql)
+
+
+def fts5_query(parsed):
+    """An FTS5 MATCH expression for `parsed`; every phrase is quoted, so any input is valid."""
+
+    def phrase(words):
+        # Words hold only letters and digits: no quote can end the string early.
+        return '"' + " ".join(words) + '"'
+
+    expression = " AND ".join("(" + " OR ".join(map(phrase, clause)) + ")" for clause in parsed.clauses)
+    for words in parsed.excluded:
+        expression = f"({expression}) NOT {phrase(words)}"
+    return expression
+
+
+def search(articles, parsed):
+    """The SearchResults of `articles` matching `parsed`, best first."""
+    ensure_index()
+    match = fts5_query(parsed)
+
+    def ranking():
+        # FTS5 ranks every match in one pass of its own. Ranked inside the ORM's query,
+        # SQLite would instead run the match again for each article: 0.6 s instead of
+        # 0.02 s for 5,000 matches here.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT rowid, -bm25({FTS_TABLE}, {_BM25_WEIGHTS}) FROM {FTS_TABLE} "
+                f"WHERE {FTS_TABLE} MATCH %s",
+                [match],
+            )
+            ranks = dict(cursor.fetchall())
+        # The filters of `articles` (published, topic, author) decide which of them count.
+        matching = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [match])
+        eligible = articles.filter(id__in=matching).values_list("id", "published_at")
+        best_first = sorted(eligible, key=lambda row: (-ranks[row[0]], -row[1].timestamp(), -row[0]))
+        return [(pk, ranks[pk]) for pk, published_at in best_first]
+
+    def add_snippets(page):
+        by_id = {article.pk: article for article in page}
+        markers = Markers.fresh()
+        # Columns 2 and 3: body and take.
+        snippet = f"snippet({FTS_TABLE}, %s, %s, %s, '…', 24)"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT rowid, {snippet}, {snippet} FROM {FTS_TABLE} "
+                f"WHERE {FTS_TABLE} MATCH %s AND rowid IN ({', '.join(['%s'] * len(by_id))})",
+                [2, markers.start, markers.stop, 3, markers.start, markers.stop, match, *by_id],
+            )
+            for article_id, from_body, from_take in cursor.fetchall():
+                # The body's best passage, unless only the take has the words.
+                only_take = markers.start not in from_body and markers.start in from_take
+                by_id[article_id].snippet = snippet_html(from_take if only_take else from_body, markers)
+
+    return SearchResults(articles, add_snippets, ranking=ranking)
