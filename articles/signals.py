@@ -1,6 +1,6 @@
 """Renditions of covers and author photos, made once, when a new file is stored.
 
-The one trigger for `articles.images.update_renditions`. It runs after every save of an
+The one trigger for `articles.images.renditions.update_renditions`. It runs after every save of an
 Article or Author, but compares names only (the renditions record the file they were
 made from), so a save that keeps the same file reads and writes no image.
 
@@ -12,7 +12,8 @@ missing title card (articles.covers) is drawn again, and missing renditions are 
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from . import covers, images
+from . import covers
+from .images import renditions
 from .models import Article, Author
 
 
@@ -20,9 +21,9 @@ from .models import Article, Author
 def make_cover_renditions(sender, instance, raw, **kwargs):
     if raw:
         covers.redraw_missing(instance)
-    images.update_renditions(instance, "cover", check_files=raw)
+    renditions.update_renditions(instance, "cover", check_files=raw)
 
 
 @receiver(post_save, sender=Author, dispatch_uid="articles.photo_renditions")
 def make_photo_renditions(sender, instance, raw, **kwargs):
-    images.update_renditions(instance, "photo", check_files=raw)
+    renditions.update_renditions(instance, "photo", check_files=raw)

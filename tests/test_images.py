@@ -9,7 +9,6 @@ title cards drawn by the site (articles.covers).
 
 import io
 from datetime import timedelta
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -18,12 +17,15 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
-from PIL import Image
+from PIL import Image, ImageCms
 
-from articles import covers, images
+from articles import covers
+from articles.images.encoding import FORMATS
+from articles.images.renditions import rendition_files
 from articles.models import Article, Author
 from tests.conftest import ARTICLE_ADD_URL, make_image_bytes
 from tests.factories import ArticleFactory, AuthorFactory, TopicFactory
+from tests.pictures import images_on, srcset_widths
 
 pytestmark = pytest.mark.django_db
 
@@ -36,21 +38,20 @@ def media_path(name):
 
 
 def image_file(image_format="JPEG", size=(2000, 1000), name=None):
-    extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}[image_format]
-    content_type = f"image/{'jpeg' if image_format == 'JPEG' else image_format.lower()}"
+    content_type, extension = FORMATS[image_format]
     return SimpleUploadedFile(
         name or f"cover.{extension}", make_image_bytes(image_format, size=size), content_type=content_type
     )
 
 
-def published_with_cover(image_format="JPEG", size=(2000, 1000), **fields):
-    """A published article whose cover was stored by a plain model save."""
+def published_with_cover(image_format="JPEG", size=(2000, 1000), *, save_options=None, **fields):
+    """A published article whose cover was stored by a plain model save (not cleaned as an upload)."""
     fields.setdefault("cover_alt", "A red hatchback on a wet road")
     article = ArticleFactory(published=True, **fields)
-    extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}[image_format]
-    name = f"cover.{extension}"
+    name = f"cover.{FORMATS[image_format][1]}"
+    data = make_image_bytes(image_format, size=size, **(save_options or {}))
     # A named ContentFile: Django reads the width and height only from a file with a name.
-    article.cover.save(name, ContentFile(make_image_bytes(image_format, size=size), name=name))
+    article.cover.save(name, ContentFile(data, name=name))
     article.refresh_from_db()
     return article
 
@@ -58,39 +59,6 @@ def published_with_cover(image_format="JPEG", size=(2000, 1000), **fields):
 def read(name):
     with Image.open(media_path(name)) as stored:
         return stored.format, stored.size
-
-
-class _PictureParser(HTMLParser):
-    """Every <img> on a page, with the <source> elements of its <picture>."""
-
-    def __init__(self):
-        super().__init__()
-        self.images = []
-        self._sources = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "picture":
-            self._sources = []
-        elif tag == "source" and self._sources is not None:
-            self._sources.append(attrs)
-        elif tag == "img":
-            self.images.append({**attrs, "sources": self._sources or []})
-
-    def handle_endtag(self, tag):
-        if tag == "picture":
-            self._sources = None
-
-
-def images_on(response, css_class):
-    assert response.status_code == 200
-    parser = _PictureParser()
-    parser.feed(response.content.decode())
-    return [img for img in parser.images if css_class in (img.get("class") or "").split()]
-
-
-def srcset_widths(srcset):
-    return [int(candidate.rsplit(" ", 1)[1].removesuffix("w")) for candidate in srcset.split(", ")]
 
 
 # ---------------------------------------------------------------------------
@@ -119,7 +87,7 @@ def test_a_cover_uploaded_in_the_admin_gets_renditions_in_webp_and_its_own_forma
             assert name.startswith("covers/") and name != article.cover.name
             assert read(name) == (image_format, (int(width), int(width) // 2))
     # Stored next to the cover.
-    assert {media_path(name).parent for name in images.rendition_files(renditions)} == {
+    assert {media_path(name).parent for name in rendition_files(renditions)} == {
         media_path(article.cover.name).parent
     }
 
@@ -156,6 +124,21 @@ def test_a_webp_cover_needs_no_second_webp_set():
     assert read(renditions["original"]["480"]) == ("WEBP", (480, 240))
 
 
+def test_renditions_keep_the_colour_profile_and_no_other_metadata():
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    exif = Image.Exif()
+    exif[0x010F] = "SpyCam"  # Make
+    article = published_with_cover(
+        "JPEG", size=(1000, 500), save_options={"icc_profile": profile, "exif": exif, "comment": b"At home"}
+    )
+
+    for name in rendition_files(article.cover_renditions):
+        with Image.open(media_path(name)) as rendition:
+            assert rendition.info.get("icc_profile") == profile, name
+            assert not {"exif", "comment"} & set(rendition.info), name
+        assert b"SpyCam" not in media_path(name).read_bytes()
+
+
 def test_a_gif_is_served_as_stored_without_renditions():
     article = published_with_cover("GIF", size=(800, 400))
 
@@ -173,10 +156,12 @@ def test_a_file_pillow_cannot_read_gets_no_renditions_and_no_error(caplog):
 
 def test_renditions_are_made_once_not_on_every_save(monkeypatch, editor_client, article_form_data):
     article = published_with_cover("JPEG", size=(2000, 1000))
-    files = sorted(media_path(name) for name in images.rendition_files(article.cover_renditions))
+    files = sorted(media_path(name) for name in rendition_files(article.cover_renditions))
     mtimes = [path.stat().st_mtime_ns for path in files]
     calls = []
-    monkeypatch.setattr(images, "make_renditions", lambda field_file: calls.append(field_file.name))
+    monkeypatch.setattr(
+        "articles.images.renditions.make_renditions", lambda field_file: calls.append(field_file.name)
+    )
 
     article.title = "A new title"
     article.save()
@@ -202,7 +187,7 @@ def test_renditions_are_made_once_not_on_every_save(monkeypatch, editor_client, 
 
 def test_a_new_cover_replaces_the_old_renditions(stored_files):
     article = published_with_cover("JPEG", size=(2000, 1000))
-    old = images.rendition_files(article.cover_renditions)
+    old = rendition_files(article.cover_renditions)
 
     article.cover.save("new-cover.png", ContentFile(make_image_bytes("PNG", size=(1000, 500)), name="n.png"))
 
@@ -214,7 +199,7 @@ def test_a_new_cover_replaces_the_old_renditions(stored_files):
 
 def test_removing_the_cover_removes_its_renditions():
     article = published_with_cover("JPEG", size=(2000, 1000))
-    files = images.rendition_files(article.cover_renditions)
+    files = rendition_files(article.cover_renditions)
 
     article.cover = ""
     article.cover_alt = ""
@@ -251,7 +236,7 @@ def test_make_renditions_rebuilds_deleted_files(capsys):
     article = published_with_cover("JPEG", size=(2000, 1000))
     author = AuthorFactory()
     author.photo.save("photo.png", ContentFile(make_image_bytes("PNG", size=(600, 600)), name="photo.png"))
-    files = [media_path(name) for name in images.rendition_files(article.cover_renditions)]
+    files = [media_path(name) for name in rendition_files(article.cover_renditions)]
     for path in files:
         path.unlink()
 
@@ -273,7 +258,7 @@ def test_make_renditions_reports_a_missing_file_and_carries_on(capsys):
     captured = capsys.readouterr()
     assert f"Missing file: {lost.cover.name}" in captured.err and "Lost cover" in captured.err
     assert "covers: 1 made, 1 files missing" in captured.out
-    assert all(media_path(name).exists() for name in images.rendition_files(kept.cover_renditions))
+    assert all(media_path(name).exists() for name in rendition_files(kept.cover_renditions))
 
 
 def test_make_renditions_missing_only_fills_the_gaps(monkeypatch, capsys):
@@ -395,7 +380,7 @@ def test_loading_the_launch_content_draws_the_covers_and_their_renditions(client
         assert article.cover.name == covers.title_card_name(slug)
         assert read(article.cover.name) == ("JPEG", (1600, 900))
         assert (article.cover_width, article.cover_height) == (1600, 900)
-        for name in images.rendition_files(article.cover_renditions):
+        for name in rendition_files(article.cover_renditions):
             assert media_path(name).is_file(), name
         (img,) = images_on(client.get(article.get_absolute_url()), "article__cover-image")
         assert img["alt"] == article.cover_alt and len(img["alt"]) > 20

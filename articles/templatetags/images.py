@@ -12,7 +12,7 @@ def responsive_image(image, *, alt, sizes, css_class="", lazy=True, priority=Fal
     `image` is a cover or photo (an ImageFieldFile); its model instance supplies the
     intrinsic size (the field's width_field and height_field, so the browser reserves
     the space before the file arrives) and the renditions (`<field>_renditions`, made by
-    articles.images). `sizes` is how wide the image is shown, as in the HTML attribute.
+    articles.images.renditions). `sizes` is how wide the image is shown, as in the HTML attribute.
     `lazy` defers loading until the image nears the viewport: pass False above the fold.
     `priority` asks for it before other images (the page's largest image, at the top).
     Without renditions, or with renditions of another file, the stored file is served

@@ -2,7 +2,8 @@ from collections import Counter
 
 from django.core.management.base import BaseCommand
 
-from articles import covers, images
+from articles import covers
+from articles.images import renditions
 from articles.models import Article, Author
 
 
@@ -32,7 +33,7 @@ class Command(BaseCommand):
                 if field_name == "cover" and covers.redraw_missing(obj):
                     counts["drawn"] += 1
                     self.stdout.write(f"Drew the missing title card {obj.cover.name} (article {obj.pk}).")
-                outcome = images.update_renditions(obj, field_name, force=not missing, check_files=True)
+                outcome = renditions.update_renditions(obj, field_name, force=not missing, check_files=True)
                 counts[outcome] += 1
                 if outcome == "missing":
                     name = getattr(obj, field_name).name
