@@ -1,0 +1,235 @@
+"""Child process: serve reader pages in-process with Django's test client (no network,
+DEBUG off) from the database in DATABASE_URL, and report what each page costs.
+
+    python -m bench.inprocess --pages article,home --requests 50 --rounds 5 --json OUT
+    python -m bench.inprocess --profile article --requests 50 --profile-dir DIR
+
+Measure mode: after a warm-up, pages are requested in interleaved rounds (A B C A B C ...)
+so that a burst of load on the machine hits every page alike; per page it reports the
+median and 95th-percentile time, the SQL time, the queries of one request and the size.
+With --requests 0 it only resolves the pages' URLs.
+
+Profile mode: pyinstrument over N requests of one page; writes a call tree (.txt), the
+functions by self time (-flat.txt) and the interactive profile (.html).
+"""
+
+import argparse
+import json
+import math
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from .pages import LABELS, discover, parse_keys
+
+WARMUP = 3
+
+
+def setup():
+    import django
+
+    django.setup()
+    from django.test import Client
+
+    return Client()
+
+
+def database_description():
+    import sqlite3
+
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            return f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
+    if connection.vendor == "sqlite":
+        return f"SQLite {sqlite3.sqlite_version}"
+    return connection.vendor
+
+
+def percentile(sorted_values, fraction):
+    """Nearest-rank percentile of an already sorted list."""
+    return sorted_values[max(0, math.ceil(fraction * len(sorted_values)) - 1)]
+
+
+class SQLTimer:
+    """A connection.execute_wrapper that counts queries and adds up their time."""
+
+    def __init__(self):
+        self.queries = 0
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.queries += 1
+
+
+def measure(client, urls, requests, rounds):
+    from django.db import connection
+
+    results = {}
+    live = {}
+    for key, (url, note) in urls.items():
+        entry = {"label": LABELS[key], "url": url, "note": note}
+        results[key] = entry
+        if url is None:
+            continue
+        for _ in range(WARMUP):
+            response = client.get(url)
+        entry["status"] = response.status_code
+        body = b"".join(response) if response.streaming else response.content
+        entry["bytes"] = len(body)
+        if response.status_code != 200:
+            entry["note"] = (note + "; " if note else "") + f"HTTP {response.status_code}, not measured"
+            continue
+        timer = SQLTimer()
+        with connection.execute_wrapper(timer):
+            client.get(url)
+        entry["queries"] = timer.queries
+        live[key] = {"ms": [], "sql_ms": []}
+
+    if requests:
+        per_round = [requests // rounds + (1 if index < requests % rounds else 0) for index in range(rounds)]
+        for count in per_round:
+            for key, samples in live.items():
+                url = results[key]["url"]
+                for _ in range(count):
+                    timer = SQLTimer()
+                    with connection.execute_wrapper(timer):
+                        started = time.perf_counter()
+                        client.get(url)
+                        elapsed = time.perf_counter() - started
+                    samples["ms"].append(elapsed * 1000)
+                    samples["sql_ms"].append(timer.seconds * 1000)
+
+    for key, samples in live.items():
+        if not samples["ms"]:
+            continue
+        ms = sorted(samples["ms"])
+        results[key].update(
+            n=len(ms),
+            median_ms=statistics.median(ms),
+            p95_ms=percentile(ms, 0.95),
+            min_ms=ms[0],
+            max_ms=ms[-1],
+            sql_median_ms=statistics.median(samples["sql_ms"]),
+        )
+    return results
+
+
+def profile(client, key, url, requests, directory, stem):
+    from pyinstrument import Profiler
+
+    for _ in range(WARMUP):
+        response = client.get(url)
+    if response.status_code != 200:
+        raise SystemExit(f"{url} answered {response.status_code}: nothing to profile")
+    profiler = Profiler(interval=0.0005, async_mode="disabled")
+    profiler.start()
+    started = time.perf_counter()
+    for _ in range(requests):
+        client.get(url)
+    elapsed = time.perf_counter() - started
+    profiler.stop()
+    directory.mkdir(parents=True, exist_ok=True)
+    files = {
+        "tree": directory / f"{stem}.txt",
+        "flat": directory / f"{stem}-flat.txt",
+        "html": directory / f"{stem}.html",
+    }
+    files["tree"].write_text(profiler.output_text(unicode=True, color=False))
+    files["flat"].write_text(profiler.output_text(unicode=True, color=False, flat=True))
+    files["html"].write_text(profiler.output_html())
+    return {
+        "page": key,
+        "url": url,
+        "requests": requests,
+        "ms_per_request": elapsed * 1000 / requests,
+        "files": {name: str(path) for name, path in files.items()},
+        "by_package": self_time_by_package(profiler.last_session.root_frame()),
+    }
+
+
+def self_time_by_package(root):
+    """Self time summed by where the code lives (database driver, ORM, templates, app...)."""
+    buckets = {}
+
+    def bucket(path):
+        path = (path or "").replace("\\", "/")
+        for marker, name in (
+            ("/psycopg", "psycopg (PostgreSQL driver)"),
+            ("sqlite3", "sqlite3"),
+            ("/django/db/", "Django ORM"),
+            ("/django/template/", "Django templates"),
+            ("/django/", "Django (other)"),
+            ("/articles/", "articles (the app)"),
+            ("/markdown/", "Markdown"),
+            ("/nh3", "nh3"),
+        ):
+            if marker in path:
+                return name
+        return "other" if path else "built-in / C"
+
+    def walk(frame):
+        children_time = sum(child.time for child in frame.children)
+        own = max(0.0, frame.time - children_time)
+        name = bucket(frame.file_path)
+        buckets[name] = buckets.get(name, 0.0) + own
+        for child in frame.children:
+            walk(child)
+
+    if root is not None:
+        walk(root)
+    total = sum(buckets.values()) or 1.0
+    return {
+        name: round(100 * seconds / total, 1)
+        for name, seconds in sorted(buckets.items(), key=lambda i: -i[1])
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pages", default="")
+    parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--profile", metavar="PAGE")
+    parser.add_argument("--profile-dir", type=Path)
+    parser.add_argument("--profile-stem", default="profile")
+    args = parser.parse_args()
+
+    client = setup()
+    from django import get_version
+
+    from articles.models import Article
+
+    info = {
+        "database": database_description(),
+        "django": get_version(),
+        "python": sys.version.split()[0],
+        "published": Article.objects.published().count(),
+    }
+    if args.profile:
+        key = parse_keys(args.profile)[0]
+        url, note = discover(client, [key])[key]
+        if url is None:
+            raise SystemExit(f"no URL for {key}: {note}")
+        info["profile"] = profile(client, key, url, args.requests, args.profile_dir, args.profile_stem)
+    else:
+        urls = discover(client, parse_keys(args.pages))
+        info["pages"] = measure(client, urls, args.requests, max(1, min(args.rounds, args.requests or 1)))
+    text = json.dumps(info, indent=1)
+    if args.json:
+        args.json.write_text(text)
+    else:
+        print(text)
+
+
+if __name__ == "__main__":
+    main()
