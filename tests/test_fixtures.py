@@ -1,8 +1,9 @@
-"""The launch content: fixtures/launch.json, written by fixtures/build_launch.py.
+"""The launch content: fixtures/launch.json and its covers, written by fixtures/build_launch.py.
 
-The story: a newcomer runs `manage.py loaddata launch`, and the site opens with the
-Alliance article exactly as it stood on the original Auto Trendy site, linked both ways
-to its companion of the week before, the article about all-solid-state batteries.
+The story: a newcomer runs `manage.py load_launch` (`make run` does), and the site opens
+with the Alliance article exactly as it stood on the original Auto Trendy site, linked
+both ways to its companion of the week before, the article about all-solid-state
+batteries, each under its title card.
 
 The seed capture is read from fixtures/seed/, a copy kept in the repository, so these
 tests do not need anything outside it.
@@ -10,6 +11,7 @@ tests do not need anything outside it.
 
 import html
 import importlib.util
+import io
 import json
 import re
 from datetime import UTC, datetime
@@ -21,12 +23,15 @@ from django.conf import settings
 from django.core import serializers
 from django.core.management import call_command
 from django.utils.html import strip_tags
+from PIL import Image
 
+from articles.images.renditions import planned_renditions, rendition_files
 from articles.models import Article, Author, Topic
+from tests.pictures import images_on, srcset_widths
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 LAUNCH_JSON = FIXTURES_DIR / "launch.json"
-BUILD_SCRIPT = FIXTURES_DIR / "build_launch.py"
+LAUNCH_MEDIA = FIXTURES_DIR / "media"
 SEED = FIXTURES_DIR / "seed" / "alliance-from-start-to-future.txt"
 
 ALLIANCE_SLUG = "renault-nissan-mitsubishi-alliance-from-start-to-future"
@@ -90,6 +95,28 @@ def links_in(markup):
     return collector.links
 
 
+def fixtures_module(name):
+    """A script or module of fixtures/ (not a package: loaded from its file)."""
+    spec = importlib.util.spec_from_file_location(name, FIXTURES_DIR / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def media_files():
+    """Every file in MEDIA_ROOT, with the time it was last written."""
+    root = Path(settings.MEDIA_ROOT)
+    return {
+        path.relative_to(root).as_posix(): path.stat().st_mtime_ns
+        for path in root.rglob("*")
+        if path.is_file()
+    }
+
+
+def media_path(name):
+    return Path(settings.MEDIA_ROOT) / name
+
+
 def fixture_records(model):
     records = json.loads(LAUNCH_JSON.read_text(encoding="utf-8"))
     return [record for record in records if record["model"] == model]
@@ -107,7 +134,7 @@ def snapshot():
 
 @pytest.fixture
 def launch(db):
-    call_command("loaddata", "launch", verbosity=0)
+    call_command("load_launch", verbosity=0)
 
 
 @pytest.fixture
@@ -127,7 +154,7 @@ def assb(launch):
 def test_the_launch_content_loads_into_an_empty_database():
     assert not Article.objects.exists() and not Author.objects.exists() and not Topic.objects.exists()
 
-    call_command("loaddata", "launch", verbosity=0)
+    call_command("load_launch", verbosity=0)
 
     assert set(Author.objects.values_list("slug", flat=True)) == {"daniel-andzhurov", "asaf-kedem"}
     assert set(Article.objects.published().values_list("slug", flat=True)) == {ALLIANCE_SLUG, ASSB_SLUG}
@@ -136,12 +163,13 @@ def test_the_launch_content_loads_into_an_empty_database():
 
 @pytest.mark.django_db
 def test_loading_the_launch_content_a_second_time_changes_nothing():
-    call_command("loaddata", "launch", verbosity=0)
-    before = snapshot()
+    call_command("load_launch", verbosity=0)
+    before, files = snapshot(), media_files()
 
-    call_command("loaddata", "launch", verbosity=0)
+    call_command("load_launch", verbosity=0)
 
     assert snapshot() == before
+    assert media_files() == files, "a file was written again"
 
 
 @pytest.mark.django_db
@@ -205,6 +233,20 @@ def test_a_reader_can_open_the_assb_article(client, assb):
     assert visible_text(assb.take_html) in text
 
 
+def test_the_assb_article_shows_it_is_linked_from_the_alliance_article(client, alliance, assb):
+    assert list(assb.linked_from.all()) == [alliance]
+
+    page = visible_text(client.get(ASSB_URL).content.decode())
+
+    assert f"Linked from {alliance.title}" in page
+
+
+def test_the_alliance_article_is_next_after_the_assb_article(client, alliance, assb):
+    assert f"Next article {alliance.title}" in visible_text(client.get(ASSB_URL).content.decode())
+    alliance_page = visible_text(client.get(alliance.get_absolute_url()).content.decode())
+    assert f"Previous article {assb.title}" in alliance_page
+
+
 def test_the_two_articles_are_related_both_ways(client, alliance, assb):
     assert list(alliance.related.all()) == [assb]
     assert list(assb.related.all()) == [alliance]
@@ -226,8 +268,8 @@ def test_bylines_dates_and_topics_are_as_published(alliance, assb):
         assert (article.author, article.reviewer) == (daniel, asaf)
         assert article.status == Article.Status.PUBLISHED and article.is_live
         assert article.standfirst and article.take
-        # A title card drawn by the site (articles.covers), described for screen readers.
-        assert article.cover.name.startswith("covers/title-cards/") and article.cover_alt
+        # A title card (fixtures/title_cards.py), described for screen readers.
+        assert article.cover.name.startswith("covers/title-cards/") and len(article.cover_alt) > 20
         assert article.topics.exists()
     assert set(alliance.topics.all()) & set(assb.topics.all()), "the two articles share no topic"
 
@@ -247,8 +289,66 @@ def test_stored_html_and_word_counts_match_a_fresh_render():
 
 
 def test_launch_json_is_what_build_launch_writes():
-    spec = importlib.util.spec_from_file_location("build_launch", BUILD_SCRIPT)
-    build_launch = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build_launch)
+    build_launch = fixtures_module("build_launch")
 
     assert LAUNCH_JSON.read_text(encoding="utf-8") == build_launch.build_json(), STALE
+
+
+# The covers: title cards committed under fixtures/media/, copied into MEDIA_ROOT on loading
+
+
+def test_each_launch_cover_is_committed_as_the_fixture_describes_it():
+    for record in fixture_records("articles.article"):
+        fields = record["fields"]
+        with Image.open(LAUNCH_MEDIA / fields["cover"]) as card:
+            assert (card.format, card.size) == ("JPEG", (1600, 900))
+            assert (fields["cover_width"], fields["cover_height"]) == card.size
+        assert fields["cover_renditions"] == planned_renditions(
+            fields["cover"], width=1600, image_format="JPEG"
+        )
+
+
+def test_loading_puts_the_covers_and_their_renditions_in_media(client, alliance, assb):
+    for article in (alliance, assb):
+        assert media_path(article.cover.name).read_bytes() == (LAUNCH_MEDIA / article.cover.name).read_bytes()
+        for name in rendition_files(article.cover_renditions):
+            assert media_path(name).is_file(), name
+        (img,) = images_on(client.get(article.get_absolute_url()), "article__cover-image")
+        assert img["alt"] == article.cover_alt
+        assert srcset_widths(img["srcset"]) == srcset_widths(img["sources"][0]["srcset"]) == [480, 960, 1600]
+
+    home = images_on(client.get("/"), "article-card__image")
+    assert [img["alt"] for img in home] == [alliance.cover_alt, assb.cover_alt]
+
+
+def test_loading_again_brings_back_a_lost_cover_and_a_lost_rendition(alliance, assb):
+    lost_cover = media_path(alliance.cover.name)
+    lost_rendition = media_path(assb.cover_renditions["webp"]["960"])
+    lost_cover.unlink()
+    lost_rendition.unlink()
+
+    call_command("load_launch", verbosity=0)
+
+    assert lost_cover.read_bytes() == (LAUNCH_MEDIA / alliance.cover.name).read_bytes()
+    with Image.open(lost_rendition) as rendition:
+        assert (rendition.format, rendition.size) == ("WEBP", (960, 540))
+    assert Article.objects.get(pk=assb.pk).cover_renditions == assb.cover_renditions
+
+
+def test_build_launch_draws_a_title_card_of_1600_by_900():
+    title_cards = fixtures_module("title_cards")
+
+    data = title_cards.draw_title_card("Solid-state batteries, explained", kicker="Auto Trendy")
+
+    with Image.open(io.BytesIO(data)) as card:
+        assert (card.format, card.size) == ("JPEG", (1600, 900))
+
+
+def test_a_title_card_is_drawn_without_any_system_font(monkeypatch):
+    title_cards = fixtures_module("title_cards")
+    monkeypatch.setattr(title_cards, "BOLD_FONTS", ("no-such-font.ttf",))
+
+    data = title_cards.draw_title_card("A car on the road", kicker="Auto Trendy", motif="road")
+
+    with Image.open(io.BytesIO(data)) as card:
+        assert card.size == (1600, 900)

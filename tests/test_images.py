@@ -3,11 +3,10 @@
 Renditions are made once, when a new file is stored (articles.signals), at the widths
 of RENDITION_WIDTHS below the image's own, in WebP and in the original format; pages
 serve them through `{% responsive_image %}` as a <picture> with `srcset`, `sizes`, the
-intrinsic width and height, and lazy loading below the fold. The launch articles get
-title cards drawn by the site (articles.covers).
+intrinsic width and height, and lazy loading below the fold. The launch covers are
+tested with the launch content, in test_fixtures.py.
 """
 
-import io
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from django.core.management import call_command
 from django.utils import timezone
 from PIL import Image, ImageCms
 
-from articles import covers
 from articles.images.encoding import FORMATS
 from articles.images.renditions import rendition_files
 from articles.models import Article, Author
@@ -28,9 +26,6 @@ from tests.factories import ArticleFactory, AuthorFactory, TopicFactory
 from tests.pictures import images_on, srcset_widths
 
 pytestmark = pytest.mark.django_db
-
-ASSB_SLUG = "all-solid-state-batteries"
-ALLIANCE_SLUG = "renault-nissan-mitsubishi-alliance-from-start-to-future"
 
 
 def media_path(name):
@@ -350,78 +345,3 @@ def test_the_author_photo_is_served_with_its_renditions(client):
     assert srcset_widths(img["sources"][0]["srcset"]) == [480, 800]
     assert img["sizes"] and img["alt"] == ""
     assert "loading" not in img
-
-
-# ---------------------------------------------------------------------------
-# The launch covers: title cards drawn by the site
-
-
-def test_a_title_card_is_a_1600_by_900_jpeg():
-    data = covers.draw_title_card("Solid-state batteries, explained")
-
-    with Image.open(io.BytesIO(data)) as card:
-        assert (card.format, card.size) == ("JPEG", covers.TITLE_CARD_SIZE)
-
-
-def test_a_title_card_is_drawn_without_any_system_font(monkeypatch):
-    monkeypatch.setattr(covers, "BOLD_FONTS", ("no-such-font.ttf",))
-
-    data = covers.draw_title_card("A car on the road", motif="road")
-
-    with Image.open(io.BytesIO(data)) as card:
-        assert card.size == covers.TITLE_CARD_SIZE
-
-
-def test_loading_the_launch_content_draws_the_covers_and_their_renditions(client):
-    call_command("loaddata", "launch", verbosity=0)
-
-    for slug in (ASSB_SLUG, ALLIANCE_SLUG):
-        article = Article.objects.get(slug=slug)
-        assert article.cover.name == covers.title_card_name(slug)
-        assert read(article.cover.name) == ("JPEG", (1600, 900))
-        assert (article.cover_width, article.cover_height) == (1600, 900)
-        for name in rendition_files(article.cover_renditions):
-            assert media_path(name).is_file(), name
-        (img,) = images_on(client.get(article.get_absolute_url()), "article__cover-image")
-        assert img["alt"] == article.cover_alt and len(img["alt"]) > 20
-        assert srcset_widths(img["srcset"]) == [480, 960, 1600]
-
-    home = images_on(client.get("/"), "article-card__image")
-    assert [img["alt"] for img in home] == [
-        Article.objects.get(slug=ALLIANCE_SLUG).cover_alt,
-        Article.objects.get(slug=ASSB_SLUG).cover_alt,
-    ]
-
-
-def test_loading_the_launch_content_again_leaves_the_files_alone():
-    call_command("loaddata", "launch", verbosity=0)
-    files = sorted(path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file())
-    mtimes = [path.stat().st_mtime_ns for path in files]
-
-    call_command("loaddata", "launch", verbosity=0)
-
-    assert sorted(path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()) == files
-    assert [path.stat().st_mtime_ns for path in files] == mtimes
-
-
-def test_loading_the_launch_content_restores_a_lost_rendition():
-    call_command("loaddata", "launch", verbosity=0)
-    article = Article.objects.get(slug=ASSB_SLUG)
-    lost = media_path(article.cover_renditions["webp"]["960"])
-    lost.unlink()
-
-    call_command("loaddata", "launch", verbosity=0)
-
-    assert lost.is_file()
-    assert Article.objects.get(slug=ASSB_SLUG).cover_renditions == article.cover_renditions
-
-
-def test_make_renditions_draws_a_missing_title_card(capsys):
-    call_command("loaddata", "launch", verbosity=0)
-    article = Article.objects.get(slug=ALLIANCE_SLUG)
-    media_path(article.cover.name).unlink()
-
-    call_command("make_renditions")
-
-    assert read(article.cover.name) == ("JPEG", (1600, 900))
-    assert "covers: 2 made, 1 title cards drawn" in capsys.readouterr().out

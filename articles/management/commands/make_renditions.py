@@ -2,7 +2,6 @@ from collections import Counter
 
 from django.core.management.base import BaseCommand
 
-from articles import covers
 from articles.images import renditions
 from articles.models import Article, Author
 
@@ -10,8 +9,7 @@ from articles.models import Article, Author
 class Command(BaseCommand):
     help = (
         "Rebuild the renditions (smaller copies, in WebP and in the original format) of every "
-        "article cover and author photo. Missing title cards are drawn again; other missing "
-        "files are listed, and skipped."
+        "article cover and author photo. Missing files are listed, and skipped."
     )
 
     def add_arguments(self, parser):
@@ -30,9 +28,6 @@ class Command(BaseCommand):
         for label, field_name, queryset in jobs:
             counts = Counter()
             for obj in queryset.iterator():
-                if field_name == "cover" and covers.redraw_missing(obj):
-                    counts["drawn"] += 1
-                    self.stdout.write(f"Drew the missing title card {obj.cover.name} (article {obj.pk}).")
                 outcome = renditions.update_renditions(obj, field_name, force=not missing, check_files=True)
                 counts[outcome] += 1
                 if outcome == "missing":
@@ -46,8 +41,6 @@ class Command(BaseCommand):
             part = f"{label}: {counts['made']} made"
             if missing:
                 part += f", {counts['current']} up to date"
-            if counts["drawn"]:
-                part += f", {counts['drawn']} title cards drawn"
             if counts["missing"]:
                 part += f", {counts['missing']} files missing"
             parts.append(part)
