@@ -20,11 +20,10 @@ def transition_happened(event):
     if event.action in {Action.SUBMITTED, Action.APPROVAL_VOIDED}:
         recipients = [user.email for user in reviewers_to_notify(article)]
         subject = f"For review: {article.title}"
-        body = (
-            f"{article.author} submitted “{article.title}” for review.\n\nReview it: {_admin_link(article)}\n"
-        )
         if event.action == Action.APPROVAL_VOIDED:
             body = f"“{article.title}” was changed after approval and needs a new review.\n\n{_admin_link(article)}\n"
+        else:
+            body = f"{article.author} submitted “{article.title}” for review.\n\nReview it: {_admin_link(article)}\n"
     elif event.action in {Action.APPROVED, Action.CHANGES_REQUESTED, Action.PUBLISHED, Action.SCHEDULED}:
         author_user = article.author.user
         recipients = [author_user.email] if author_user and author_user.email else []
