@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from markdownx.forms import ImageForm
 
-from . import images
+from . import images, workflow
 from .models import Article, Author
 
 
@@ -94,34 +94,28 @@ class ArticleAdminForm(ImageFieldCleaningMixin, forms.ModelForm):
         return cleaned
 
     def _refuse_stale_edit(self, expected):
-        # The admin validates and saves in one transaction: the row lock taken here is
-        # held until this save commits, so two saves cannot both pass this check.
-        stored = (
-            Article.objects.select_for_update()
-            .filter(pk=self.instance.pk)
-            .values_list("version", flat=True)
-            .first()
-        )
-        if stored is None or expected == stored:
-            return
-        history_url = reverse("admin:articles_article_history", args=[self.instance.pk])
-        compare_url = (
-            f"{history_url}compare/?{urlencode({'from_version': expected or '', 'to_version': stored})}"
-        )
-        # Re-rendered with the stored version: saving again, having seen the other change,
-        # replaces it (and both stay in the history).
-        data = self.data.copy()
-        data[self.add_prefix("expected_version")] = stored
-        self.data = data
-        raise forms.ValidationError(
-            format_html(
-                "Somebody else saved this article while you were editing it, so your changes were "
-                'not saved. Your text is still in the form below. <a href="{}">See what they changed</a>; '
-                "if you save again, your version replaces theirs (both stay in the history).",
-                compare_url,
-            ),
-            code="edit_conflict",
-        )
+        # The admin validates and saves in one transaction: check_version's row lock is
+        # held until this save commits, so two saves cannot both pass.
+        try:
+            workflow.check_version(self.instance, expected)
+        except workflow.EditConflict as conflict:
+            compare_url = reverse("admin:articles_article_compare", args=[self.instance.pk])
+            query = urlencode({"from_version": conflict.expected or "", "to_version": conflict.stored})
+            # Re-rendered with the stored version: saving again, having seen the other
+            # change, replaces it (and both stay in the history).
+            data = self.data.copy()
+            data[self.add_prefix("expected_version")] = conflict.stored
+            self.data = data
+            raise forms.ValidationError(
+                format_html(
+                    "Somebody else saved this article while you were editing it, so your changes were "
+                    'not saved. Your text is still in the form below. <a href="{}">See what they '
+                    "changed</a>; if you save again, your version replaces theirs (both stay in the "
+                    "history).",
+                    f"{compare_url}?{query}",
+                ),
+                code="edit_conflict",
+            ) from None
 
 
 class AuthorAdminForm(ImageFieldCleaningMixin, forms.ModelForm):

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import feeds, preview, views
+from . import feeds, views
 
 app_name = "articles"
 
@@ -16,7 +16,7 @@ urlpatterns = [
         views.ArticleMonthArchiveView.as_view(),
         name="archive-month",
     ),
-    path("preview/<str:token>/", preview.shared_preview, name="shared-preview"),
+    path("preview/<str:token>/", views.SharedPreviewView.as_view(), name="shared-preview"),
     path("feed/rss/", feeds.LatestArticlesFeed(), name="feed-rss"),
     path("feed/atom/", feeds.LatestArticlesAtomFeed(), name="feed-atom"),
     path("topics/<slug:slug>/feed/rss/", feeds.TopicFeed(), name="topic-feed-rss"),

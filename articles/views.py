@@ -1,10 +1,15 @@
 from django.conf import settings
+from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.core.validators import slug_re
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.views.generic import ArchiveIndexView, DetailView, ListView, MonthArchiveView
 
+from . import preview, workflow
 from .models import Article, Author, SlugRedirect, Topic
 from .search import MAX_QUERY_LENGTH, has_words, normalise_query, search_articles
 
@@ -32,24 +37,13 @@ class ArticleListView(PublishedArticleListMixin, ListView):
         return self.published_articles()
 
 
-def article_page_context(article):
-    """What the article template shows around the article; also used by draft previews."""
-    return {
-        "related_articles": article.read_more(),
-        "linked_from": article.linked_from.published().with_byline().order_by("-published_at"),
-        "previous_article": article.previous_published(),
-        "next_article": article.next_published(),
-        "take_heading": f"{settings.SITE_NAME}’s take",
-    }
-
-
 class ArticleDetailView(DetailView):
     """One published article. Template: articles/article_detail.html.
 
-    Context: `article` and `article_page_context`: `related_articles` ("Read more": the
-    editors' picks, then articles sharing topics), `linked_from`, `previous_article`,
-    `next_article`, `take_heading`. Drafts, future articles and unknown slugs are 404;
-    an old slug of a published article is a 301 to its current URL.
+    Context: `article`, `related_articles` ("Read more": the editors' picks, then
+    articles sharing topics), `linked_from`, `previous_article`, `next_article`,
+    `take_heading`. Drafts, future articles and unknown slugs are 404; an old slug of a
+    published article is a 301 to its current URL.
     """
 
     template_name = "articles/article_detail.html"
@@ -63,17 +57,126 @@ class ArticleDetailView(DetailView):
             return super().get(request, *args, **kwargs)
         except Http404:
             # An old slug of a published article: send readers (and search engines) on.
-            moved = (
-                SlugRedirect.objects.filter(old_slug=kwargs["slug"], article__in=Article.objects.published())
-                .select_related("article")
-                .first()
-            )
+            moved = self.moved_article()
             if moved is None:
                 raise
-            return redirect(moved.article, permanent=True)
+            return redirect(moved, permanent=True)
+
+    def moved_article(self):
+        """The published article whose old slug this is, if any."""
+        moved = (
+            SlugRedirect.objects.filter(old_slug=self.kwargs["slug"], article__in=Article.objects.published())
+            .select_related("article")
+            .first()
+        )
+        return moved.article if moved else None
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**article_page_context(self.object), **kwargs)
+        article = self.object
+        return super().get_context_data(
+            related_articles=article.read_more(),
+            linked_from=article.linked_from.published().with_byline().order_by("-published_at"),
+            previous_article=article.previous_published(),
+            next_article=article.next_published(),
+            take_heading=f"{settings.SITE_NAME}’s take",
+            **kwargs,
+        )
+
+
+class PreviewMixin:
+    """An article readers may not see yet, shown as they will see it: never cached or indexed.
+
+    Adds `is_preview` and `shared_preview` to the article page's context.
+    """
+
+    shared = False
+
+    def moved_article(self):
+        return None  # previews go by id: there are no old addresses to follow
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(is_preview=True, shared_preview=self.shared, **kwargs)
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        add_never_cache_headers(response)
+        # Previews are not for search engines.
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+
+class ArticlePreviewView(PreviewMixin, ArticleDetailView):
+    """The newsroom's preview of an article, whatever its state. Template: as ArticleDetailView.
+
+    Served under the admin (`admin:articles_article_preview`, by id), which asks for a
+    staff login. Model: Article, among those the user may open in the admin; another
+    article is a 403. Context: as ArticleDetailView, plus `is_preview`, `shared_preview`.
+    """
+
+    def get_queryset(self):
+        user = self.request.user
+        if not (user.has_perm("articles.view_article") or user.has_perm("articles.change_article")):
+            raise PermissionDenied("You cannot open articles.")
+        return workflow.visible_articles(user, Article.objects.with_byline().prefetch_related("topics"))
+
+    def get_object(self, queryset=None):
+        try:
+            article = super().get_object(queryset)
+        except Http404:
+            if Article.objects.filter(pk=self.kwargs["pk"]).exists():
+                raise PermissionDenied("You cannot open this article.") from None
+            raise
+        if not workflow.can_view(self.request.user, article):
+            raise PermissionDenied("You cannot open this article.")
+        return article
+
+
+class SharedPreviewView(PreviewMixin, ArticleDetailView):
+    """An unpublished article by its signed share link (preview.py); no login needed.
+
+    Template and context: as ArticlePreviewView, with `shared_preview` True. A tampered
+    link is a 403 and an expired one a 410, on articles/preview_invalid.html (context:
+    `title`, `explanation`); so is an archived article (410). An article published
+    since redirects to its page.
+    """
+
+    shared = True
+
+    def get(self, request, *args, **kwargs):
+        try:
+            self.kwargs["pk"] = preview.article_id(kwargs["token"])
+        except signing.SignatureExpired:
+            return self.invalid(
+                410,
+                "This preview link has expired",
+                f"Preview links work for {preview.MAX_AGE_DAYS} days. Ask the newsroom for a new one.",
+            )
+        except signing.BadSignature:
+            return self.invalid(
+                403,
+                "This preview link is not valid",
+                "The link may have been cut short or changed. Check that you copied all of it.",
+            )
+        self.object = self.get_object()
+        if self.object.is_live:
+            return redirect(self.object)  # published since: the real page
+        if self.object.status == Article.Status.ARCHIVED:
+            return self.invalid(410, "This article is no longer available", "The newsroom has archived it.")
+        return self.render_to_response(self.get_context_data(object=self.object))
+
+    def get_queryset(self):
+        # The signature is the permission: any article, whatever its state.
+        return Article.objects.with_byline().prefetch_related("topics")
+
+    def invalid(self, status, title, explanation):
+        response = TemplateResponse(
+            self.request,
+            "articles/preview_invalid.html",
+            {"title": title, "explanation": explanation},
+            status=status,
+        )
+        add_never_cache_headers(response)
+        return response
 
 
 class ArchiveMixin:

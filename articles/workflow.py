@@ -35,6 +35,12 @@ class TransitionNotAllowed(Exception):
 class EditConflict(Exception):
     """Somebody else saved the article since this edit started."""
 
+    def __init__(self, *, expected, stored):
+        self.expected, self.stored = expected, stored
+        super().__init__(
+            f"Somebody else saved this article (version {stored}) after you opened it (version {expected})."
+        )
+
 
 # Roles, as permissions -----------------------------------------------------------------
 
@@ -140,43 +146,6 @@ def _check_archive(article, user):
         _refuse("This article is already archived.")
 
 
-@dataclass(frozen=True)
-class Transition:
-    """One button on the admin's desk: its label, and the check that decides if it shows."""
-
-    name: str
-    label: str
-    check: Callable
-    needs_comment: bool = False
-    needs_time: bool = False
-
-
-TRANSITIONS = {
-    transition.name: transition
-    for transition in [
-        Transition("submit", "Submit for review", _check_submit),
-        Transition("approve", "Approve", _check_review),
-        Transition("request_changes", "Request changes", _check_review, needs_comment=True),
-        Transition("publish", "Publish now", _check_publish),
-        Transition("schedule", "Schedule…", _check_publish, needs_time=True),
-        Transition("unpublish", "Unpublish", _check_unpublish),
-        Transition("archive", "Archive", _check_archive),
-    ]
-}
-
-
-def available_transitions(article, user):
-    """The transitions this user may make on this article now, for the admin's buttons."""
-    allowed = []
-    for transition in TRANSITIONS.values():
-        try:
-            transition.check(article, user)
-        except TransitionNotAllowed:
-            continue
-        allowed.append(transition)
-    return allowed
-
-
 # Transitions ---------------------------------------------------------------------------
 
 
@@ -261,17 +230,152 @@ def publish(article, user, at=None):
         )
 
 
-def unpublish(article, user, reason=""):
+def unpublish(article, user, comment=""):
     """Take an article off the site. It keeps its approval, so it can be published again."""
     with transaction.atomic():
         _check_unpublish(_locked(article), user)
-        return _move(article, user, to=Status.APPROVED, action=Action.UNPUBLISHED, comment=reason)
+        return _move(article, user, to=Status.APPROVED, action=Action.UNPUBLISHED, comment=comment)
 
 
 def archive(article, user):
     with transaction.atomic():
         _check_archive(_locked(article), user)
         return _move(article, user, to=Status.ARCHIVED, action=Action.ARCHIVED)
+
+
+# The table of transitions --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of TRANSITIONS: a workflow step, and what the admin's desk needs to offer it.
+
+    `function(article, user, **inputs)` makes the step; `check(article, user)` raises
+    TransitionNotAllowed when the step is not open to this user now. The inputs are
+    `comment` when the row names a comment field (`comment` is its label) and `at` when
+    it names a time field. `confirm` is the label of a box to tick before the step is
+    made. `success` is told afterwards; `{when}` in it is the local publication time.
+    """
+
+    name: str
+    label: str
+    function: Callable
+    check: Callable
+    success: str
+    comment: str = ""
+    comment_required: bool = False
+    comment_lines: int = 2  # 1: a one-line field
+    time: str = ""
+    confirm: str = ""
+
+    @property
+    def takes_comment(self):
+        return bool(self.comment)
+
+    @property
+    def takes_time(self):
+        return bool(self.time)
+
+    def success_message(self, article):
+        when = timezone.localtime(article.published_at) if article.published_at else None
+        return self.success.format(when=when)
+
+
+TRANSITIONS = {
+    transition.name: transition
+    for transition in [
+        Transition(
+            name="submit",
+            label="Submit for review",
+            function=submit,
+            check=_check_submit,
+            success="Submitted for review. The reviewers have been told.",
+        ),
+        Transition(
+            name="approve",
+            label="Approve",
+            function=approve,
+            check=_check_review,
+            success="Approved. An editor can now publish it.",
+            comment="Comment (optional)",
+        ),
+        Transition(
+            name="request_changes",
+            label="Request changes",
+            function=request_changes,
+            check=_check_review,
+            success="Sent back to the author with your comment.",
+            comment="Comment for the author",
+            comment_required=True,
+            comment_lines=3,
+        ),
+        Transition(
+            name="publish",
+            label="Publish now",
+            function=publish,
+            check=_check_publish,
+            success="Published: readers can see it now.",
+        ),
+        Transition(
+            name="schedule",
+            label="Schedule…",
+            function=publish,
+            check=_check_publish,
+            success="Scheduled: readers will see it from {when:%Y-%m-%d %H:%M}.",
+            time="Publish at",
+        ),
+        Transition(
+            name="unpublish",
+            label="Unpublish",
+            function=unpublish,
+            check=_check_unpublish,
+            success="Unpublished: readers no longer see it.",
+            comment="Reason (optional)",
+            comment_lines=1,
+        ),
+        Transition(
+            name="archive",
+            label="Archive",
+            function=archive,
+            check=_check_archive,
+            success="Archived.",
+            # Nothing leads out of "archived": ask before this one-way step.
+            confirm="Yes, archive it: it cannot be published again",
+        ),
+    ]
+}
+
+
+def transition_named(name):
+    transition = TRANSITIONS.get(name)
+    if transition is None:
+        _refuse(f"There is no workflow step called “{name}”.")
+    return transition
+
+
+def available_transitions(article, user):
+    """The transitions this user may make on this article now, for the admin's buttons."""
+    allowed = []
+    for transition in TRANSITIONS.values():
+        try:
+            transition.check(article, user)
+        except TransitionNotAllowed:
+            continue
+        allowed.append(transition)
+    return allowed
+
+
+def run_transition(name, article, user, *, comment="", at=None):
+    """Make the transition called `name`, giving it the inputs its row takes."""
+    transition = transition_named(name)
+    inputs = {}
+    if transition.takes_comment:
+        inputs["comment"] = comment
+    if transition.takes_time:
+        if at is None:
+            _refuse("Give the date and time, for example 2026-12-01 09:00.")
+        inputs["at"] = at
+    return transition.function(article, user, **inputs)
 
 
 # Content edits -------------------------------------------------------------------------
@@ -287,6 +391,20 @@ def check_can_edit(article, user):
                 "when it is a draft or sent back to you."
             )
         _refuse("You cannot edit this article.")
+
+
+def check_version(article, expected_version):
+    """Refuse to save over a change this edit has not seen (optimistic locking).
+
+    Raises EditConflict unless `expected_version`, the version the edit started from, is
+    the stored one. The article's row stays locked until the transaction ends, so two
+    saves cannot both pass. An article that is no longer stored has nothing to conflict with.
+    """
+    stored = (
+        Article.objects.select_for_update().filter(pk=article.pk).values_list("version", flat=True).first()
+    )
+    if stored is not None and expected_version != stored:
+        raise EditConflict(expected=expected_version, stored=stored)
 
 
 def save_edit(article, user, *, changed_fields, expected_version=None, restored_from=None):
@@ -310,12 +428,9 @@ def save_edit(article, user, *, changed_fields, expected_version=None, restored_
                 article=article, user=user, action=Action.CREATED, to_status=Status.DRAFT
             )
             return article
+        if expected_version is not None:
+            check_version(article, expected_version)
         stored = Article.objects.select_for_update().get(pk=article.pk)
-        if expected_version is not None and expected_version != stored.version:
-            raise EditConflict(
-                f"Somebody else saved this article (version {stored.version}) after you opened it "
-                f"(version {expected_version})."
-            )
         check_can_edit(stored, user)
         # The workflow's fields are never taken from a form.
         article.status, article.reviewer_id = stored.status, stored.reviewer_id
@@ -353,25 +468,4 @@ def save_edit(article, user, *, changed_fields, expected_version=None, restored_
             event.save()
             if event.action == Action.APPROVAL_VOIDED:
                 transaction.on_commit(lambda: notifications.transition_happened(event), robust=True)
-    return article
-
-
-def restore_revision(article, user, historical):
-    """Make an earlier revision's content current again, as a new revision."""
-    changed = []
-    fields = [*Article.CONTENT_FIELDS, "slug", "cover", "cover_alt"]
-    if Article.objects.filter(slug=historical.slug).exclude(pk=article.pk).exists():
-        fields.remove("slug")  # another article has that address now; keep the current one
-    for name in fields:
-        old_value = getattr(historical, name)
-        if getattr(article, name) != old_value:
-            setattr(article, name, old_value)
-            changed.append(name)
-    article._change_reason = f"Restored revision {historical.history_id}"
-    when = timezone.localtime(historical.history_date)
-    with transaction.atomic():
-        save_edit(article, user, changed_fields=changed, restored_from=f"{when:%Y-%m-%d %H:%M}")
-        topic_ids = {row.topic_id for row in historical.topics.all()}
-        if topic_ids != set(article.topics.values_list("pk", flat=True)):
-            article.topics.set(topic_ids)
     return article

@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser, Group
 from django.core import mail
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
@@ -13,7 +14,7 @@ from django.utils import timezone
 from articles import workflow
 from articles.models import Article, ArticleEvent
 from articles.roles import AUTHORS, EDITORS, REVIEWERS
-from tests.factories import ArticleFactory, AuthorFactory, UserFactory, newsroom_member
+from tests.factories import ArticleFactory, AuthorFactory, newsroom_member
 
 Status = Article.Status
 pytestmark = pytest.mark.django_db
@@ -32,27 +33,15 @@ def article_in(status, author_user, **kwargs):
     return article
 
 
-def run(transition, article, user):
-    user = user or UserFactory.build()  # AnonymousUser-like: not authenticated
-    if user.pk is None:
-        from django.contrib.auth.models import AnonymousUser
-
-        user = AnonymousUser()
-    if transition == "submit":
-        return workflow.submit(article, user)
-    if transition == "approve":
-        return workflow.approve(article, user)
-    if transition == "request_changes":
-        return workflow.request_changes(article, user, "Please check the figures.")
-    if transition == "publish":
-        return workflow.publish(article, user)
-    if transition == "schedule":
-        return workflow.publish(article, user, at=timezone.now() + timedelta(days=1))
-    if transition == "unpublish":
-        return workflow.unpublish(article, user)
-    if transition == "archive":
-        return workflow.archive(article, user)
-    raise AssertionError(transition)
+def run(name, article, user):
+    """Make a transition as the admin's desk does: through the table, with the inputs its row takes."""
+    return workflow.run_transition(
+        name,
+        article,
+        user or AnonymousUser(),
+        comment="Please check the figures.",
+        at=timezone.now() + timedelta(days=1),
+    )
 
 
 # (transition, the state it starts from, who may make it)
@@ -68,6 +57,10 @@ MATRIX = [
     ("archive", Status.DRAFT, {"editor", "superuser"}),
 ]
 ROLES = ["anonymous", "author", "other_author", "reviewer", "editor", "superuser"]
+
+
+def test_the_matrix_covers_every_row_of_the_table():
+    assert {transition for transition, _, _ in MATRIX} == set(workflow.TRANSITIONS)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -88,28 +81,71 @@ def test_permission_matrix_for_transitions(newsroom, role, transition, start, al
         assert article.status == start
 
 
+NOT_SUBMITTABLE = "Only a draft or an article sent back can be submitted; this one is {}."
+NOT_IN_REVIEW = "Only an article in review can be reviewed; this one is {}."
+NOT_APPROVED = "An article must be approved by a reviewer before it is published; this one is {}."
+
+
 @pytest.mark.parametrize(
-    ("transition", "wrong_state"),
+    ("transition", "wrong_state", "reason"),
     [
-        ("submit", Status.IN_REVIEW),
-        ("submit", Status.PUBLISHED),
-        ("approve", Status.DRAFT),
-        ("approve", Status.APPROVED),
-        ("request_changes", Status.DRAFT),
-        ("publish", Status.DRAFT),
-        ("publish", Status.IN_REVIEW),
-        ("publish", Status.CHANGES_REQUESTED),
-        ("unpublish", Status.APPROVED),
-        ("archive", Status.ARCHIVED),
+        ("submit", Status.IN_REVIEW, NOT_SUBMITTABLE.format("in review")),
+        ("submit", Status.PUBLISHED, NOT_SUBMITTABLE.format("published")),
+        ("approve", Status.DRAFT, NOT_IN_REVIEW.format("draft")),
+        ("approve", Status.APPROVED, NOT_IN_REVIEW.format("approved")),
+        ("request_changes", Status.DRAFT, NOT_IN_REVIEW.format("draft")),
+        ("publish", Status.DRAFT, NOT_APPROVED.format("draft")),
+        ("publish", Status.IN_REVIEW, NOT_APPROVED.format("in review")),
+        ("publish", Status.CHANGES_REQUESTED, NOT_APPROVED.format("changes requested")),
+        ("unpublish", Status.APPROVED, "Only a published or scheduled article can be unpublished."),
+        ("archive", Status.ARCHIVED, "This article is already archived."),
     ],
 )
-def test_a_transition_from_the_wrong_state_is_refused_with_a_reason(newsroom, transition, wrong_state):
+def test_a_transition_from_the_wrong_state_is_refused_with_a_reason(
+    newsroom, transition, wrong_state, reason
+):
     article = article_in(wrong_state, newsroom["author"])
     with pytest.raises(workflow.TransitionNotAllowed) as refusal:
         run(transition, article, newsroom["superuser"])
-    assert str(refusal.value)
+    assert str(refusal.value) == reason
     article.refresh_from_db()
     assert article.status == wrong_state
+
+
+def test_an_unknown_transition_is_refused_by_name(newsroom):
+    article = article_in(Status.DRAFT, newsroom["author"])
+    with pytest.raises(workflow.TransitionNotAllowed) as refusal:
+        workflow.run_transition("promote", article, newsroom["superuser"])
+    assert str(refusal.value) == "There is no workflow step called “promote”."
+    article.refresh_from_db()
+    assert article.status == Status.DRAFT and not article.events.exists()
+
+
+def test_scheduling_needs_a_time(newsroom):
+    article = article_in(Status.APPROVED, newsroom["author"])
+    with pytest.raises(workflow.TransitionNotAllowed, match="Give the date and time"):
+        workflow.run_transition("schedule", article, newsroom["editor"])
+    article.refresh_from_db()
+    assert article.status == Status.APPROVED
+
+
+def test_the_table_gives_each_transition_its_inputs(newsroom):
+    article = article_in(Status.IN_REVIEW, newsroom["author"])
+    workflow.run_transition("request_changes", article, newsroom["reviewer"], comment="Cite the study.")
+    assert article.events.get().comment == "Cite the study."
+
+    article = article_in(Status.APPROVED, newsroom["author"])
+    when = timezone.now() + timedelta(days=3)
+    workflow.run_transition("schedule", article, newsroom["editor"], comment="Not taken", at=when)
+    article.refresh_from_db()
+    assert article.is_scheduled and article.published_at == when
+    assert workflow.TRANSITIONS["schedule"].success_message(article) == (
+        f"Scheduled: readers will see it from {timezone.localtime(when):%Y-%m-%d %H:%M}."
+    )
+
+    article = article_in(Status.APPROVED, newsroom["author"])
+    workflow.run_transition("publish", article, newsroom["editor"], at=when)
+    assert article.is_live  # "publish now" takes no time: it ignores one
 
 
 def test_nobody_reviews_their_own_article_not_even_a_superuser(newsroom):
@@ -175,9 +211,10 @@ def test_a_scheduled_article_appears_to_readers_at_its_time_without_any_job(news
 def test_unpublishing_takes_the_article_off_the_site_and_keeps_the_approval(newsroom, client):
     article = article_in(Status.PUBLISHED, newsroom["author"])
     assert client.get(article.get_absolute_url()).status_code == 200
-    workflow.unpublish(article, newsroom["editor"], reason="Legal check")
+    workflow.unpublish(article, newsroom["editor"], comment="Legal check")
     article.refresh_from_db()
     assert article.status == Status.APPROVED and article.reviewer is not None
+    assert article.events.get(action=ArticleEvent.Action.UNPUBLISHED).comment == "Legal check"
     assert client.get(article.get_absolute_url()).status_code == 404
 
 
@@ -204,8 +241,11 @@ def test_an_editor_corrects_a_published_article_live_and_it_is_recorded(newsroom
 def test_an_author_cannot_edit_once_submitted(newsroom):
     article = article_in(Status.IN_REVIEW, newsroom["author"])
     article.title = "Sneaky change"
-    with pytest.raises(workflow.TransitionNotAllowed):
+    with pytest.raises(workflow.TransitionNotAllowed) as refusal:
         workflow.save_edit(article, newsroom["author"], changed_fields=["title"])
+    assert str(refusal.value) == (
+        "This article is in review: you can edit it again when it is a draft or sent back to you."
+    )
     assert Article.objects.get(pk=article.pk).title != "Sneaky change"
 
 
@@ -216,11 +256,33 @@ def test_a_stale_edit_is_refused(newsroom):
     first.title = "First"
     workflow.save_edit(first, newsroom["author"], changed_fields=["title"], expected_version=first.version)
     second.title = "Second"
-    with pytest.raises(workflow.EditConflict):
+    with pytest.raises(workflow.EditConflict) as conflict:
         workflow.save_edit(
             second, newsroom["author"], changed_fields=["title"], expected_version=second.version
         )
+    assert (conflict.value.expected, conflict.value.stored) == (1, 2)
     assert Article.objects.get(pk=article.pk).title == "First"
+
+
+def test_check_version_lets_the_stored_version_through_and_refuses_any_other(newsroom):
+    article = article_in(Status.DRAFT, newsroom["author"])
+    stored = article.version
+    with transaction.atomic():
+        workflow.check_version(article, stored)  # nothing raised: the edit saw the latest save
+    for stale in (stored - 1, stored + 1, None):
+        with pytest.raises(workflow.EditConflict) as conflict, transaction.atomic():
+            workflow.check_version(article, stale)
+        assert (conflict.value.expected, conflict.value.stored) == (stale, stored)
+        assert str(conflict.value) == (
+            f"Somebody else saved this article (version {stored}) after you opened it (version {stale})."
+        )
+
+
+def test_check_version_of_a_deleted_article_finds_no_conflict(newsroom):
+    article = article_in(Status.DRAFT, newsroom["author"])
+    Article.objects.filter(pk=article.pk).delete()
+    with transaction.atomic():
+        workflow.check_version(article, 99)
 
 
 def test_every_transition_is_on_the_timeline_in_order(newsroom):
@@ -273,14 +335,26 @@ def test_notifications_go_to_reviewers_then_to_the_author(newsroom, django_captu
     assert mail.outbox[0].to == ["writer@example.com"]
 
 
+def test_reviewers_are_told_when_an_approval_is_voided(newsroom, django_capture_on_commit_callbacks):
+    newsroom["reviewer"].email = "reviewer@example.com"
+    newsroom["reviewer"].save()
+    article = article_in(Status.APPROVED, newsroom["author"], title="Solid-state cells")
+    article.body += "\n\nA late change."
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.save_edit(article, newsroom["editor"], changed_fields=["body"])
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.subject == "For review: Solid-state cells"
+    assert message.body.startswith("“Solid-state cells” was changed after approval and needs a new review.")
+    assert "submitted" not in message.body
+
+
 def test_add_staff_creates_a_user_with_a_byline_and_changes_the_role_on_rerun(capsys):
     call_command(
         "add_staff", "maria", "--role", "author", "--name", "Maria Costa", "--email", "m@example.com"
     )
     output = capsys.readouterr().out
     assert "/accounts/reset/" in output
-    from django.contrib.auth import get_user_model
-
     user = get_user_model().objects.get(username="maria")
     assert user.is_staff and list(user.groups.values_list("name", flat=True)) == [AUTHORS]
     assert user.author_profile.name == "Maria Costa"
