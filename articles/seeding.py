@@ -1,0 +1,1324 @@
+"""Seeding: many realistic published articles at once, for benchmarks and demos.
+
+`seed_articles(count, seed=...)` (the `seed_articles` management command) writes `count`
+published articles as if each had gone through the newsroom: written by one of the
+seeded authors, approved by another, published at a time spread over the past years,
+with topics, inline links to earlier seeded articles, and about a third mentioning
+batteries. The same seed on the same database gives the same articles.
+
+It writes in bulk (COPY on PostgreSQL, executemany on SQLite, one transaction per batch)
+and keeps every invariant that `Article.save()` and the workflow keep:
+
+- `body_html`, `toc_html`, `take_html` and `word_count` are exactly what `Article.render()`
+  gives for the stored body and take (see "Rendering once" below);
+- the search index: PostgreSQL computes its generated `search_vector` column on every
+  insert, and SQLite's FTS5 triggers fire on every insert, whoever inserts;
+- the "Linked from" relation (`outbound_links`) holds exactly the seeded articles each
+  body links to, as `links.record_links` would store them;
+- exactly one revision each (history type "+", the article as published), with its
+  topics in simple-history's m2m table, as simple-history records them on a save;
+- the model's check constraints: published with a date, reviewer never the author, no
+  cover (so no alt text is needed);
+- the timeline the workflow leaves for a published article: created, submitted, approved
+  (by the reviewer), published; `version` 4, as after those three transitions. Every
+  timestamp follows that order: created_at < submitted < approved_at < published_at =
+  updated_at, and the revision is dated at publication;
+- the page cache: each batch moves the site's edition on in its own transaction, like
+  any publish does.
+
+Rendering once
+--------------
+Rendering Markdown is the slow part of a save (milliseconds each). A seeded body is one of
+a pool of body templates, each rendered once through `Article.render()` with stand-in
+tokens where the per-article values go: the subject (a car's name) in paragraph text, and
+the slugs of linked articles in link targets (`/articles/<token>/`). Each article's
+Markdown and HTML are the template's with the tokens replaced by the same values. That
+gives exactly what rendering the filled Markdown would give, because:
+
+- a token is a run of letters that the renderer copies through unchanged, and it
+  appears in the HTML exactly as often as in the Markdown (checked for every template);
+- tokens stand only in paragraph text and link targets, never in a heading, so heading
+  ids and the table of contents do not depend on them (checked: no token in toc_html);
+- the values are of a kind the renderer also copies through unchanged in those places:
+  slugs are [a-z0-9] groups joined by single hyphens; subjects are letter and digit
+  groups joined by single spaces, hyphens or dots (no Markdown, HTML or typography
+  characters: no quotes, `--`, `...`, `&`, `<`, `_`, `*`); both are checked;
+- the word count is the template's, plus the extra words each subject brings (a token
+  is one word of the text; the value is as many words as it has spaces plus one).
+
+tests/test_seeding.py re-renders seeded articles through `Article.render()` and compares.
+"""
+
+import functools
+import itertools
+import json
+import operator
+import queue
+import random
+import re
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import connections, models, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
+
+from .models import Article, ArticleEvent, Author, SlugRedirect, Topic
+
+Status = Article.Status
+Action = ArticleEvent.Action
+
+DEFAULT_SEED = 1
+DEFAULT_BATCH_SIZE = 2000
+YEARS_BACK = 6
+# Each (battery?, length) group of body templates has this many; 2 x 3 x 60 = 360 in all,
+# each rendered the first time an article uses it.
+TEMPLATES_PER_GROUP = 60
+BATTERY_SHARE = 1 / 3
+
+# ---------------------------------------------------------------------------------------
+# Who and what: the topics and the people, created when missing.
+
+TOPICS = [
+    # (name, slug, description); the first four are the launch fixture's.
+    ("Alliances", "alliances", "Carmakers joining forces: platforms, plants and shared costs."),
+    ("Batteries", "batteries", "Cells, chemistries, plants and what they mean for range and price."),
+    ("Electric vehicles", "electric-vehicles", "Electric cars, vans and the switch away from fuel."),
+    ("Industry", "industry", "The business of making and selling cars."),
+    ("Road tests", "road-tests", "How new cars drive, on our roads and in our hands."),
+    ("Buying advice", "buying-advice", "What to buy, what to pay and what to avoid."),
+    ("Charging", "charging", "Chargers at home, at work and on the motorway."),
+    ("Hybrids", "hybrids", "Petrol and electric in one car."),
+    ("Safety", "safety", "Crash tests, recalls and the systems that keep drivers safe."),
+    ("Motorsport", "motorsport", "Racing, rallying and what it teaches road cars."),
+    ("Policy", "policy", "Rules, taxes and targets that shape what we drive."),
+    ("Technology", "technology", "Software, sensors and the car as a computer."),
+    ("Autonomous driving", "autonomous-driving", "Driver assistance and the road to self-driving."),
+    ("Classic cars", "classic-cars", "Old cars, their owners and their values."),
+    ("SUVs", "suvs", "High-riding family cars, big and small."),
+    ("Vans and trucks", "vans-and-trucks", "Commercial vehicles and the people who run them."),
+]
+
+AUTHOR_NAMES = [
+    "Amelia Hart",
+    "Tomasz Wróbel",
+    "Priya Raman",
+    "Lukas Becker",
+    "Sofia Marchetti",
+    "James O'Connell",
+    "Hana Sato",
+    "Mateo Alvarez",
+    "Ingrid Solberg",
+    "Kwame Mensah",
+    "Claire Dubois",
+    "Daniel Novak",
+    "Aisha Rahman",
+    "Oliver Grant",
+    "Elena Petrova",
+    "Ruben Jansen",
+    "Mei Lin Chen",
+    "Patrick Byrne",
+    "Zeynep Aydın",
+    "Marcus Lindqvist",
+    "Grace Okafor",
+    "Henrik Møller",
+    "Lucía Romero",
+    "Samuel Adeyemi",
+    "Nora Keller",
+    "Vikram Desai",
+    "Isabel Costa",
+    "Felix Wagner",
+    "Rosa Lindgren",
+    "Thomas Reid",
+]
+# The first REVIEWERS of AUTHOR_NAMES also review other people's articles.
+REVIEWERS = 8
+AUTHOR_BEATS = [
+    "electric cars",
+    "the car industry",
+    "road tests",
+    "motorsport",
+    "safety and recalls",
+    "buying advice",
+    "transport policy",
+    "classic cars",
+    "car technology",
+]
+
+# ---------------------------------------------------------------------------------------
+# What they write. `{S}` is the article's subject (a car), filled per article; the other
+# fields are filled once per template or per title from the lists below.
+
+# (make, model, electric?)
+SUBJECTS = [
+    ("Kia", "EV6", True),
+    ("Kia", "Sportage", False),
+    ("Hyundai", "Ioniq 5", True),
+    ("Hyundai", "Tucson", False),
+    ("Skoda", "Enyaq", True),
+    ("Skoda", "Octavia", False),
+    ("Volkswagen", "ID.3", True),
+    ("Volkswagen", "ID.Buzz", True),
+    ("Volkswagen", "Golf", False),
+    ("Peugeot", "e-208", True),
+    ("Peugeot", "3008", False),
+    ("Fiat", "500e", True),
+    ("BMW", "i4", True),
+    ("BMW", "X3", False),
+    ("Mercedes-Benz", "EQE", True),
+    ("Mercedes-Benz", "C-Class", False),
+    ("Audi", "Q4 e-tron", True),
+    ("Audi", "A4", False),
+    ("Tesla", "Model 3", True),
+    ("Tesla", "Model Y", True),
+    ("Polestar", "2", True),
+    ("Volvo", "EX30", True),
+    ("Volvo", "XC60", False),
+    ("Toyota", "bZ4X", True),
+    ("Toyota", "Corolla", False),
+    ("Toyota", "Yaris", False),
+    ("Honda", "e Ny1", True),
+    ("Honda", "Civic", False),
+    ("Mazda", "MX-5", False),
+    ("Mazda", "CX-60", False),
+    ("Ford", "Mustang Mach-E", True),
+    ("Ford", "Puma", False),
+    ("Ford", "Transit", False),
+    ("Vauxhall", "Corsa Electric", True),
+    ("MG", "MG4", True),
+    ("MG", "ZS", False),
+    ("BYD", "Atto 3", True),
+    ("BYD", "Seal", True),
+    ("Cupra", "Born", True),
+    ("Cupra", "Formentor", False),
+    ("Dacia", "Spring", True),
+    ("Dacia", "Duster", False),
+    ("Porsche", "Taycan", True),
+    ("Porsche", "911", False),
+    ("Jaguar", "I-Pace", True),
+    ("Land Rover", "Defender", False),
+    ("Mini", "Cooper SE", True),
+    ("Citroen", "e-C4", True),
+    ("Nio", "ET5", True),
+    ("Xpeng", "G6", True),
+    ("Lotus", "Eletre", True),
+    ("Subaru", "Outback", False),
+    ("Suzuki", "Swift", False),
+    ("Alfa Romeo", "Tonale", False),
+]
+RIVALS = [f"{make} {model}" for make, model, _ in SUBJECTS]
+COUNTRIES = ["Germany", "France", "Spain", "Italy", "Poland", "Sweden", "the UK", "Norway", "the Netherlands"]
+CITIES = ["Munich", "Lyon", "Valencia", "Turin", "Gothenburg", "Manchester", "Oslo", "Rotterdam", "Wroclaw"]
+SUPPLIERS = ["CATL", "LG Energy Solution", "Panasonic", "Samsung SDI", "SK On", "Northvolt", "Envision AESC"]
+FAULTS = [
+    "a faulty seat-belt buckle",
+    "a software fault in the brakes",
+    "loose wheel nuts",
+    "a fuel leak",
+    "airbag wiring",
+    "a rear-view camera that can freeze",
+]
+SEGMENTS = ["small SUV", "family estate", "city car", "seven-seat SUV", "hot hatch", "pickup", "saloon"]
+QUARTERS = ["the first quarter", "the second quarter", "the third quarter", "the fourth quarter"]
+
+NEWS_TITLES = [
+    "{S} gets a price cut in {country}",
+    "{make} confirms a new {segment} for {year}",
+    "{S} recalled over {fault}",
+    "{make} to build the next {S} in {country}",
+    "{S} facelift revealed",
+    "{make} sales up {pct} per cent in {quarter}",
+    "{S} goes on sale from {price} euros",
+    "{make} names a new chief executive",
+    "{S} scores five stars in the latest crash tests",
+    "{make} opens a new plant near {city}",
+    "{S} gains a cheaper entry version",
+    "{make} recalls {n},000 cars over {fault}",
+]
+FEATURE_TITLES = [
+    "{S} review: {verdict}",
+    "{S} long-term test, month {month}",
+    "{S} against the {rival}: which is the better buy?",
+    "Used {S}: what to look for",
+    "Inside {make}'s plan for the next decade",
+    "Why {make} is betting on the {segment}",
+    "{S} first drive: {verdict}",
+    "How the {S} was made",
+    "Ten years of the {S}",
+]
+BATTERY_TITLES = [
+    "{S} gets a bigger battery",
+    "{make} signs a battery supply deal with {supplier}",
+    "{supplier} to open a battery plant in {country}",
+    "{S}: battery warranty extended to {warranty} years",
+    "How long does the battery in a {S} last?",
+    "Solid-state batteries: {make} sets a date",
+    "{S} battery health after {km},000 km",
+    "Battery prices fall {pct} per cent in a year",
+]
+VERDICTS = [
+    "quietly brilliant",
+    "good, not great",
+    "the new class leader",
+    "more comfortable than ever",
+    "a fine car with one flaw",
+    "worth the wait",
+    "fast, frugal and friendly",
+    "hard to fault",
+]
+STANDFIRSTS = [
+    "What it means for buyers, and what it costs.",
+    "We drove it on motorways, back roads and in town to find out.",
+    "The numbers behind the news, and what comes next.",
+    "A closer look at the car that matters most to {make} this year.",
+    "Good news for drivers, less so for rivals.",
+    "The details, the prices and the dates.",
+    "Everything you need to know before you sign.",
+    "Our verdict after {km},000 km.",
+]
+BATTERY_STANDFIRSTS = [
+    "More range, faster charging and a battery built to last.",
+    "The battery is the most expensive part of an electric car: here is what changes.",
+    "Cheaper battery cells mean cheaper cars, but not yet.",
+    "What battery health really looks like after years on the road.",
+]
+
+# Paragraph sentences by theme. Themes pick the topics of the articles that use them.
+THEMES = {
+    "road test": {
+        "topics": ["Road tests", "Buying advice", "SUVs"],
+        "headings": [
+            "On the road",
+            "Inside",
+            "Practicality",
+            "Running costs",
+            "Rivals",
+            "Verdict",
+            "Ride and handling",
+            "Equipment",
+        ],
+        "sentences": [
+            "The {S} rides with a composure that few cars at this price can match.",
+            "At motorway speeds the cabin stays quiet, with only a little wind noise around the mirrors.",
+            "The steering is light in town and weights up nicely on a twisting road.",
+            "Rear passengers get plenty of legroom, though headroom is tighter than in the {rival}.",
+            "The boot holds {litres} litres, which is about average for the class.",
+            "Over {km}0 km of mixed driving we averaged better than the official figure.",
+            "The infotainment screen is quick to respond, but the climate controls hide in a sub-menu.",
+            "Our test car cost {price} euros with options, which is a lot of money for a car this size.",
+            "Body control is tidy, and the brakes are easy to modulate in traffic.",
+            "Visibility is good, helped by thin pillars and a tall driving position.",
+            "The entry model is the one to have: it has all the equipment most people need.",
+            "Build quality feels solid, with soft materials where your hands fall.",
+        ],
+    },
+    "industry": {
+        "topics": ["Industry", "Alliances"],
+        "headings": [
+            "The deal",
+            "Why now",
+            "What changes for buyers",
+            "The numbers",
+            "What comes next",
+            "The competition",
+        ],
+        "sentences": [
+            "{make} sold {n}0,000 cars in {quarter}, up {pct} per cent on a year earlier.",
+            "The plant near {city} will employ about {n},000 people when it runs at full speed.",
+            "Analysts expect prices to stay high while supply chains recover.",
+            "The company shares platforms with partners to spread the cost of development.",
+            "Dealers say orders for the {S} are running well ahead of forecasts.",
+            "Profit margins have narrowed as raw material costs rose and discounts returned.",
+            "Trade unions in {country} welcomed the investment but asked for guarantees on jobs.",
+            "The new model line will be built alongside the {rival} to keep costs down.",
+            "Executives told investors that the plan would pay for itself within {warranty} years.",
+            "Smaller brands are finding it hard to fund new models on their own.",
+            "The agreement covers engineering, purchasing and the sharing of factories.",
+        ],
+    },
+    "electric": {
+        "topics": ["Electric vehicles", "Charging"],
+        "headings": [
+            "Range",
+            "Charging",
+            "Efficiency",
+            "Home and away",
+            "What it costs to run",
+            "The alternatives",
+        ],
+        "sentences": [
+            "The {S} managed {km}0 km on a single charge in our mixed test route.",
+            "Public fast chargers along the motorway worked first time, and the app showed real prices.",
+            "Efficiency in cold weather drops noticeably, as it does for most electric cars.",
+            "A heat pump is standard, which helps winter range and warms the cabin quickly.",
+            "Charging at home overnight costs a fraction of what the same distance costs in fuel.",
+            "The car can plan stops on longer trips and warm itself up before it arrives.",
+            "Regenerative braking is adjustable with paddles, and one-pedal driving soon feels natural.",
+            "Electric car sales in {country} rose {pct} per cent last year.",
+            "Running costs are low, but insurance is higher than for the petrol equivalent.",
+            "The charging port sits on the front wing, which is handy at most public chargers.",
+            "Residual values for electric cars have steadied after a difficult couple of years.",
+        ],
+    },
+    "safety": {
+        "topics": ["Safety", "Technology"],
+        "headings": [
+            "The test results",
+            "What went wrong",
+            "What owners should do",
+            "Driver assistance",
+            "The fix",
+        ],
+        "sentences": [
+            "Owners will be contacted by letter and the repair takes less than an hour.",
+            "The {S} scored well for adult occupant protection and for protecting children.",
+            "Automatic emergency braking stopped the car before impact in every test run.",
+            "The lane-keeping system is helpful on motorways but can be too eager on narrow roads.",
+            "No injuries have been linked to the fault, the company said.",
+            "Regulators in {country} asked for the recall after a series of complaints.",
+            "Crash test standards have become stricter every year since they were introduced.",
+            "Pedestrian protection has improved, helped by a softer bonnet and a bigger airbag.",
+            "The fix is a software update, which most cars can receive over the air.",
+            "Safety experts say drivers should not rely on assistance systems in poor weather.",
+        ],
+    },
+    "motorsport": {
+        "topics": ["Motorsport"],
+        "headings": ["The race", "The championship", "Behind the scenes", "What road cars learn"],
+        "sentences": [
+            "The race in {city} was decided by a late safety car and a brave strategy call.",
+            "The team has won {n} races this season and leads the championship by {pct} points.",
+            "Engineers say lessons from racing reach road cars within a few years.",
+            "Tyre wear was the main story of the weekend in the heat.",
+            "The new regulations cut costs and should bring the field closer together.",
+            "A rookie driver finished on the podium for the first time.",
+            "Rally crews faced gravel, snow and tarmac in a single weekend.",
+            "Endurance racing has become a testing ground for efficient engines.",
+        ],
+    },
+    "policy": {
+        "topics": ["Policy", "Industry"],
+        "headings": ["The rules", "Who pays", "What it means for drivers", "The timetable", "The debate"],
+        "sentences": [
+            "The government in {country} will change company car tax rules from {year}.",
+            "Low emission zones now cover most large cities, including {city}.",
+            "Carmakers must meet tougher fleet targets or pay fines on every car sold.",
+            "Road pricing is back on the agenda as fuel duty receipts fall.",
+            "Critics say the grants favour buyers who could afford a new car anyway.",
+            "The new rules apply to cars registered from the start of {year}.",
+            "Ministers promised more money for public transport and for rural roads.",
+            "Industry groups asked for a longer transition and clearer rules.",
+            "Speed limits on urban roads are being lowered in more towns each year.",
+        ],
+    },
+    "technology": {
+        "topics": ["Technology", "Autonomous driving"],
+        "headings": ["The software", "The sensors", "Updates", "Privacy", "What is next"],
+        "sentences": [
+            "Over-the-air updates add features long after the car leaves the factory.",
+            "The {S} uses cameras and radar, but no lidar, to watch the road.",
+            "Self-driving trials in {city} continue with a safety driver on board.",
+            "Drivers can hand over steering on approved motorways at up to {speed} km/h.",
+            "Carmakers now write more software than most technology companies.",
+            "Voice control finally works well enough to use while driving.",
+            "Owners can choose which data the car shares, and with whom.",
+            "Subscriptions for heated seats and other features remain unpopular with buyers.",
+        ],
+    },
+    "classic": {
+        "topics": ["Classic cars"],
+        "headings": ["History", "Buying one today", "What goes wrong", "Values", "On the road"],
+        "sentences": [
+            "Values of good examples have doubled in the past decade.",
+            "Rust is the main enemy, so check the sills and the floor before anything else.",
+            "Parts are easy to find thanks to a lively owners' club.",
+            "The original {make} was designed in {city} on a tight budget.",
+            "Driving one today is a reminder of how far comfort and safety have come.",
+            "Restored cars change hands at auctions across {country} every month.",
+            "Period rally success made the model a favourite with enthusiasts.",
+            "A careful owner can still use one every day, with some patience.",
+        ],
+    },
+}
+GENERAL_SENTENCES = [
+    "Prices start at {price} euros, and deliveries begin in {quarter}.",
+    "The {S} is the most important car {make} will launch this year.",
+    "Rivals include the {rival} and the {rival2}.",
+    "The company did not say how many it expects to sell.",
+    "Buyers in {country} will get the first cars.",
+    "It is the first big change to the model since it arrived.",
+    "The update brings a new grille, new lights and a bigger screen inside.",
+    "There is a three-year warranty, extended to {warranty} years on some parts.",
+    "Order books open next month, with a deposit of {n}00 euros.",
+    "The outgoing model was one of the best sellers in its class.",
+]
+BATTERY_SENTENCES = [
+    "The battery holds {kwh} kWh, of which about {kwh2} kWh can be used.",
+    "The new battery uses cells from {supplier}, built in {country}.",
+    "Battery prices have fallen by about {pct} per cent in a year, according to industry figures.",
+    "After {km},000 km the battery still showed {health} per cent of its original capacity.",
+    "The battery warranty covers {warranty} years or 160,000 km, whichever comes first.",
+    "A larger battery adds range, but also weight and cost.",
+    "Solid-state batteries promise faster charging and more range, but not before {year}.",
+    "The battery can charge from 10 to 80 per cent in about {minutes} minutes on a fast charger.",
+    "Cheaper lithium iron phosphate batteries are now used in the entry versions.",
+    "The battery pack is part of the car's structure, which saves weight and space.",
+    "Recycling plants recover most of the lithium, nickel and cobalt from old batteries.",
+    "A battery management system keeps the cells at the right temperature.",
+    "Battery health checks are becoming part of every used electric car sale.",
+    "{supplier} will supply batteries for the {S} from {year}.",
+]
+LINK_SENTENCES = [
+    "We looked at [the first prototypes]({link}) last year.",
+    "That follows [our earlier report]({link}).",
+    "See also [our review of its closest rival]({link}).",
+    "The company [set out its plans]({link}) some time ago.",
+    "Our [buyer's guide]({link}) explains the choices.",
+    "It builds on [an earlier announcement]({link}).",
+]
+TAKES = [
+    "A sensible update to a car that was already good. Buyers should wait for the discounts.",
+    "**Our take:** the price is right, the timing less so.",
+    "The right car at the wrong price. We expect that to change within a year.",
+    "This is what the class needed: simple, honest and well made.",
+    "Good news for drivers, and a warning to rivals that have stood still.",
+    "We would wait a year: the next version should fix the small things.",
+    "A bold plan. Whether buyers follow is another question.",
+    "Nothing here changes our view: the best car in its class got a little better.",
+]
+SPEC_ROWS = [
+    ("Power", "{power} kW"),
+    ("Top speed", "{speed} km/h"),
+    ("0 to 100 km/h", "{accel} s"),
+    ("Boot", "{litres} litres"),
+    ("Price from", "{price} euros"),
+]
+
+# How long a body is: (name, weight, paragraphs, headings, sentences per paragraph, links).
+LENGTHS = [
+    ("news", 55, (2, 4), (0, 0), (2, 4), (0, 1)),
+    ("standard", 33, (5, 8), (1, 4), (3, 5), (0, 2)),
+    ("feature", 12, (10, 16), (4, 7), (3, 5), (1, 3)),
+]
+
+# ---------------------------------------------------------------------------------------
+# The tokens that stand for per-article values in a rendered template.
+
+SUBJECT_TOKEN = "Zqsubjectqz"
+MAKE_TOKEN = "Zqmakeqz"
+LINK_TOKENS = ["zqlinkaqz", "zqlinkbqz", "zqlinkcqz"]
+MAX_LINKS = len(LINK_TOKENS)
+_SAFE_SUBJECT = re.compile(r"[A-Za-z0-9]+(?:[ .-][A-Za-z0-9]+)*")
+_SAFE_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_BATTERY = re.compile("batter", re.IGNORECASE)
+
+
+def _check_pools():
+    """What the seeding promises of its word lists, checked once at import."""
+    for make, model, _ in SUBJECTS:
+        assert _SAFE_SUBJECT.fullmatch(f"{make} {model}"), model
+    # Only the battery pools mention batteries, so that searching for "battery" finds
+    # exactly the articles that were meant to mention them.
+    without_batteries = [
+        *NEWS_TITLES,
+        *FEATURE_TITLES,
+        *STANDFIRSTS,
+        *GENERAL_SENTENCES,
+        *LINK_SENTENCES,
+        *TAKES,
+        *VERDICTS,
+        *FAULTS,
+        *SEGMENTS,
+        *SUPPLIERS,
+        *RIVALS,
+        *COUNTRIES,
+        *CITIES,
+        *(f"{name} {value}" for name, value in SPEC_ROWS),
+        *(text for theme in THEMES.values() for text in theme["sentences"] + theme["headings"]),
+    ]
+    assert not [text for text in without_batteries if _BATTERY.search(text)]
+    assert all(_BATTERY.search(text) for text in BATTERY_SENTENCES + BATTERY_TITLES + BATTERY_STANDFIRSTS)
+    topic_names = {name for name, _, _ in TOPICS}
+    assert {name for theme in THEMES.values() for name in theme["topics"]} <= topic_names
+
+
+_check_pools()
+
+
+@dataclass(frozen=True)
+class BodyTemplate:
+    """A body rendered once, with tokens for the subject and the linked slugs."""
+
+    markdown: str
+    html: str
+    toc_html: str
+    word_count: int
+    theme: str
+    links: int  # how many link tokens it uses: LINK_TOKENS[:links]
+    subjects_in_text: int  # how often SUBJECT_TOKEN is in the text
+    makes_in_text: int  # how often MAKE_TOKEN is in the text
+
+    def fill(self, *, subject, make, slugs):
+        """(markdown, html, word_count) for one article: the tokens replaced by its values."""
+        for value in (subject, make):
+            if not _SAFE_SUBJECT.fullmatch(value):
+                raise ValueError(f"Not a name a template can take: {value!r}")
+        if len(slugs) != self.links:
+            raise ValueError(f"This template links to {self.links} articles, not {len(slugs)}.")
+        markdown, html = self.markdown, self.html
+        for token, value in ((SUBJECT_TOKEN, subject), (MAKE_TOKEN, make)):
+            markdown = markdown.replace(token, value)
+            html = html.replace(token, value)
+        for token, slug in zip(LINK_TOKENS, slugs, strict=False):
+            if not _SAFE_SLUG.fullmatch(slug):
+                raise ValueError(f"Not a slug a template can take: {slug!r}")
+            markdown = markdown.replace(token, slug)
+            html = html.replace(token, slug)
+        extra_words = (len(subject.split()) - 1) * self.subjects_in_text
+        extra_words += (len(make.split()) - 1) * self.makes_in_text
+        return markdown, html, self.word_count + extra_words
+
+
+def render_template(markdown, *, theme, links):
+    """Render a body template through `Article.render()` and check that its tokens are
+    safe to replace afterwards (see "Rendering once" in the module docstring)."""
+    article = Article(body=markdown, take="")
+    article.render()
+    for token in [SUBJECT_TOKEN, MAKE_TOKEN, *LINK_TOKENS]:
+        in_markdown, in_html = markdown.count(token), article.body_html.count(token)
+        if in_markdown != in_html or token in article.toc_html:
+            raise ValueError(f"The token {token} does not come through rendering unchanged.")
+    for token in LINK_TOKENS[links:]:
+        if token in markdown:
+            raise ValueError(f"Unexpected {token} in a template with {links} links.")
+    return BodyTemplate(
+        markdown=markdown,
+        html=article.body_html,
+        toc_html=article.toc_html,
+        word_count=article.word_count,
+        theme=theme,
+        links=links,
+        # The counts matched above, and no token is in an attribute or a heading: every
+        # occurrence is in the text.
+        subjects_in_text=article.body_html.count(SUBJECT_TOKEN),
+        makes_in_text=article.body_html.count(MAKE_TOKEN),
+    )
+
+
+class _Filler:
+    """Fills `{field}` in a sentence from the lists above, with a given random source."""
+
+    _FIELD = re.compile(r"\{(\w+)\}")
+
+    def __init__(self, rng, *, subject=SUBJECT_TOKEN, make=MAKE_TOKEN):
+        self.rng = rng
+        self.subject = subject
+        self.make = make
+
+    def __call__(self, text):
+        return self._FIELD.sub(lambda match: self.value(match.group(1)), text)
+
+    def value(self, name):
+        rng = self.rng
+        if name == "S":
+            return self.subject
+        if name == "make":
+            return self.make
+        if name in ("rival", "rival2"):
+            return rng.choice(RIVALS)
+        simple = {
+            "country": COUNTRIES,
+            "city": CITIES,
+            "supplier": SUPPLIERS,
+            "fault": FAULTS,
+            "segment": SEGMENTS,
+            "quarter": QUARTERS,
+            "verdict": VERDICTS,
+        }
+        if name in simple:
+            return rng.choice(simple[name])
+        numbers = {
+            "year": (2025, 2031),
+            "pct": (3, 40),
+            "n": (2, 9),
+            "price": (19, 89),
+            "month": (2, 12),
+            "km": (10, 90),
+            "warranty": (5, 10),
+            "litres": (320, 640),
+            "kwh": (50, 100),
+            "health": (86, 97),
+            "minutes": (18, 35),
+            "speed": (130, 250),
+            "power": (70, 400),
+            "accel": (4, 11),
+        }
+        if name in numbers:
+            low, high = numbers[name]
+            number = rng.randint(low, high)
+            return f"{number},{rng.randint(0, 9)}00" if name == "price" else str(number)
+        if name == "kwh2":
+            return str(rng.randint(45, 95))
+        raise KeyError(name)
+
+
+def template_markdown(rng, *, battery, length, links_allowed=True):
+    """The Markdown of one body template: (markdown, theme, links)."""
+    _, _, paragraphs, headings, sentences, links = next(row for row in LENGTHS if row[0] == length)
+    theme_name = rng.choice(sorted(THEMES))
+    theme = THEMES[theme_name]
+    fill = _Filler(rng)
+    paragraph_count = rng.randint(*paragraphs)
+    heading_count = min(rng.randint(*headings), paragraph_count - 1)
+    link_count = rng.randint(*links) if links_allowed else 0
+    heading_at = sorted(rng.sample(range(1, paragraph_count), heading_count)) if heading_count else []
+    heading_names = rng.sample(theme["headings"], min(heading_count, len(theme["headings"])))
+    link_at = [rng.randrange(paragraph_count) for _ in range(link_count)]
+    battery_at = set(rng.sample(range(paragraph_count), max(1, paragraph_count // 3))) if battery else set()
+
+    blocks = []
+    for number in range(paragraph_count):
+        if number in heading_at and heading_names:
+            blocks.append(f"## {heading_names.pop()}")
+        pool = theme["sentences"] + GENERAL_SENTENCES
+        chosen = [rng.choice(pool) for _ in range(rng.randint(*sentences))]
+        if number == 0:
+            chosen[0] = rng.choice([s for s in pool if "{S}" in s])
+        if number in battery_at:
+            chosen.insert(rng.randrange(len(chosen) + 1), rng.choice(BATTERY_SENTENCES))
+        for index, at in enumerate(link_at):
+            if at == number:
+                chosen.append(
+                    rng.choice(LINK_SENTENCES).replace("{link}", f"/articles/{LINK_TOKENS[index]}/")
+                )
+        blocks.append(fill(" ".join(chosen)))
+        if length == "feature" and number == paragraph_count // 2:
+            blocks.append(_spec_table(fill) if rng.random() < 0.5 else _list(rng, fill, theme))
+    return "\n\n".join(blocks) + "\n", theme_name, link_count
+
+
+def _spec_table(fill):
+    rows = "\n".join(f"| {name} | {fill(value)} |" for name, value in SPEC_ROWS)
+    return f"| Specification | {SUBJECT_TOKEN} |\n| --- | ---: |\n{rows}"
+
+
+def _list(rng, fill, theme):
+    items = rng.sample(theme["sentences"], 3)
+    return "\n".join(f"- {fill(item)}" for item in items)
+
+
+class TemplateLibrary:
+    """The body templates and takes of one seed, each rendered the first time it is used."""
+
+    def __init__(self, seed):
+        self.seed = seed
+        self._bodies = {}
+        self._takes = {}
+
+    def body(self, *, battery, length, number):
+        key = (battery, length, number)
+        if key not in self._bodies:
+            # Its own random source: a template does not depend on which came before it.
+            rng = random.Random(f"{self.seed}:body:{int(battery)}:{length}:{number}")
+            # Number 0 of each group links nowhere: the choice for the first articles.
+            markdown, theme, links = template_markdown(
+                rng, battery=battery, length=length, links_allowed=number != 0
+            )
+            self._bodies[key] = render_template(markdown, theme=theme, links=links)
+        return self._bodies[key]
+
+    def take(self, number):
+        if number not in self._takes:
+            article = Article(body="", take=TAKES[number])
+            article.render()
+            self._takes[number] = article.take_html
+        return self._takes[number]
+
+
+@functools.lru_cache(maxsize=4)
+def template_library(seed):
+    """The library of a seed, kept for the next run in this process (tests seed often)."""
+    return TemplateLibrary(seed)
+
+
+# ---------------------------------------------------------------------------------------
+# One article's plan: everything decided before writing.
+
+
+@dataclass(slots=True)
+class Plan:
+    id: int
+    slug: str
+    title: str
+    standfirst: str
+    body: str
+    body_html: str
+    toc_html: str
+    word_count: int
+    take: str
+    take_html: str
+    author_id: int
+    author_user_id: int | None
+    reviewer_id: int
+    reviewer_user_id: int | None
+    topic_ids: list
+    link_ids: list
+    created_at: object
+    submitted_at: object
+    approved_at: object
+    published_at: object
+
+
+def _publication_times(rng, count, now):
+    """`count` publication times over the past YEARS_BACK years, oldest first, in
+    office-ish hours (UTC), never today."""
+    days = YEARS_BACK * 365
+    times = sorted(
+        ((rng.randint(1, days), rng.randint(6 * 60, 21 * 60)) for _ in range(count)),
+        key=lambda item: (-item[0], item[1]),
+    )
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return [midnight - timedelta(days=day, minutes=-minute) for day, minute in times]
+
+
+ELECTRIC_SUBJECTS = [subject for subject in SUBJECTS if subject[2]]
+
+
+class Planner:
+    """Decides, article by article in publication order, what each seeded article is."""
+
+    def __init__(self, *, seed, count, now, authors, reviewers, topics, taken_slugs):
+        self.rng = random.Random(seed)
+        self.library = template_library(seed)
+        self.times = _publication_times(self.rng, count, now)
+        self.authors = [(author.pk, author.user_id) for author in authors]
+        # Some people write more than others.
+        self.author_weights = list(itertools.accumulate(1 + (index * 7) % 5 for index in range(len(authors))))
+        self.reviewers_for = {
+            author.pk: [(reviewer.pk, reviewer.user_id) for reviewer in reviewers if reviewer.pk != author.pk]
+            for author in authors
+        }
+        self.topic_ids = {topic.name: topic.pk for topic in topics}
+        self.taken_slugs = taken_slugs
+        self.next_suffix = {}
+        # The seeded articles so far, (id, slug), in publication order: link targets.
+        # An article that does not mention batteries links only to others that do not
+        # either (a slug is part of the Markdown, so it is searched too).
+        self.earlier = []
+        self.earlier_without_batteries = []
+        self._lengths = [row[0] for row in LENGTHS]
+        self._length_weights = list(itertools.accumulate(row[1] for row in LENGTHS))
+
+    def plan(self, number, article_id):
+        """The plan of the number-th article (counting from 0, in publication order)."""
+        rng = self.rng
+        battery = rng.random() < BATTERY_SHARE
+        length = rng.choices(self._lengths, cum_weights=self._length_weights)[0]
+        template = self.library.body(
+            battery=battery, length=length, number=rng.randrange(TEMPLATES_PER_GROUP)
+        )
+        linkable = self.earlier if battery else self.earlier_without_batteries
+        if template.links > len(linkable):
+            # Too few earlier articles to link to.
+            template = self.library.body(battery=battery, length=length, number=0)
+        make, model, _ = rng.choice(ELECTRIC_SUBJECTS if battery else SUBJECTS)
+        subject = f"{make} {model}"
+        targets = self._link_targets(template.links, linkable)
+        body, body_html, word_count = template.fill(
+            subject=subject, make=make, slugs=[slug for _, slug in targets]
+        )
+
+        fill = _Filler(rng, subject=subject, make=make)
+        titles = BATTERY_TITLES if battery else (NEWS_TITLES if length == "news" else FEATURE_TITLES)
+        title = fill(rng.choice(titles))
+        standfirst = fill(rng.choice(BATTERY_STANDFIRSTS if battery else STANDFIRSTS))
+        take = rng.randrange(len(TAKES)) if rng.random() < 0.25 else None
+
+        author_id, author_user_id = rng.choices(self.authors, cum_weights=self.author_weights)[0]
+        reviewer_id, reviewer_user_id = rng.choice(self.reviewers_for[author_id])
+        theme_topics = THEMES[template.theme]["topics"]
+        topics = [theme_topics[0], *(name for name in theme_topics[1:] if rng.random() < 0.4)]
+        if battery:
+            extra = "Batteries" if rng.random() < 0.7 else "Electric vehicles"
+            if extra not in topics:
+                topics.append(extra)
+
+        published_at = self.times[number]
+        approved_at = published_at - timedelta(minutes=rng.randint(5, 12 * 60))
+        submitted_at = approved_at - timedelta(minutes=rng.randint(10, 24 * 60))
+        created_at = submitted_at - timedelta(minutes=rng.randint(60, 3 * 24 * 60))
+
+        slug = self._unique_slug(title)
+        self.earlier.append((article_id, slug))
+        if not battery:
+            self.earlier_without_batteries.append((article_id, slug))
+        return Plan(
+            id=article_id,
+            slug=slug,
+            title=title,
+            standfirst=standfirst,
+            body=body,
+            body_html=body_html,
+            toc_html=template.toc_html,
+            word_count=word_count,
+            take="" if take is None else TAKES[take],
+            take_html="" if take is None else self.library.take(take),
+            author_id=author_id,
+            author_user_id=author_user_id,
+            reviewer_id=reviewer_id,
+            reviewer_user_id=reviewer_user_id,
+            topic_ids=[self.topic_ids[name] for name in topics],
+            link_ids=[target_id for target_id, _ in targets],
+            created_at=created_at,
+            submitted_at=submitted_at,
+            approved_at=approved_at,
+            published_at=published_at,
+        )
+
+    def _link_targets(self, count, linkable):
+        """`count` different articles of `linkable`: mostly recent ones, sometimes any."""
+        chosen = set()
+        while len(chosen) < count:
+            if self.rng.random() < 0.7:
+                chosen.add(self.rng.randrange(max(0, len(linkable) - 200), len(linkable)))
+            else:
+                chosen.add(self.rng.randrange(len(linkable)))
+        return [linkable[index] for index in sorted(chosen)]
+
+    def _unique_slug(self, title):
+        base = slugify(title)[:200].strip("-") or "article"
+        slug, suffix = base, self.next_suffix.get(base, 1)
+        while slug in self.taken_slugs:
+            suffix += 1
+            slug = f"{base}-{suffix}"
+        self.next_suffix[base] = suffix
+        self.taken_slugs.add(slug)
+        return slug
+
+
+# ---------------------------------------------------------------------------------------
+# The people and the topics.
+
+
+def ensure_newsroom():
+    """The seeded authors (the first REVIEWERS of them also review) and the topic pool,
+    created if missing; (authors, reviewers, topics)."""
+    topics = []
+    for name, slug, description in TOPICS:
+        topic = Topic.objects.filter(slug=slug).first() or Topic.objects.filter(name=name).first()
+        if topic is None:
+            topic = Topic.objects.create(name=name, slug=slug, description=description)
+        topics.append(topic)
+    authors = []
+    for index, name in enumerate(AUTHOR_NAMES):
+        beat = AUTHOR_BEATS[index % len(AUTHOR_BEATS)]
+        author, _ = Author.objects.get_or_create(
+            slug=slugify(name),
+            defaults={"name": name, "bio": f"{name.split()[0]} writes about {beat}."},
+        )
+        authors.append(author)
+    return authors, authors[:REVIEWERS], topics
+
+
+# ---------------------------------------------------------------------------------------
+# Writing in bulk.
+
+
+class _Table:
+    """One table's rows as the database takes them, from tuples of the `given` fields.
+
+    Every concrete field of the model is written: those not given get the field's
+    default (so a field added to the model later is filled as a save would fill it).
+    The primary key is written only when given; otherwise the database assigns it.
+    """
+
+    def __init__(self, model, connection, given):
+        fields = {field.attname: field for field in model._meta.concrete_fields}
+        unknown = set(given) - set(fields)
+        if unknown:
+            raise ValueError(f"{model.__name__} has no fields {sorted(unknown)}")
+        rest = [field for name, field in fields.items() if name not in given and not field.primary_key]
+        self.table = model._meta.db_table
+        self.columns = [fields[name].column for name in given] + [field.column for field in rest]
+        self._tail = tuple(_prepare(field, connection)(field.get_default()) for field in rest)
+        self._converters = [
+            (index, converter)
+            for index, name in enumerate(given)
+            if (converter := _prepare(fields[name], connection)) is not _as_is
+        ]
+
+    def rows(self, tuples):
+        tail, converters = self._tail, self._converters
+        if not converters:
+            return [row + tail for row in tuples]
+        rows = []
+        for values in tuples:
+            row = list(values)
+            for index, converter in converters:
+                row[index] = converter(row[index])
+            rows.append((*row, *tail))
+        return rows
+
+
+def _as_is(value):
+    return value
+
+
+_PLAIN_FIELDS = (models.CharField, models.TextField, models.IntegerField, models.ForeignKey)
+
+
+def _prepare(field, connection):
+    """How a Python value of `field` goes to the database in a bulk write."""
+    if connection.vendor == "postgresql":
+        # COPY takes str, int, None and aware datetimes as they are; JSON as its text.
+        if isinstance(field, models.JSONField):
+            return lambda value: json.dumps(value, cls=field.encoder)
+        return _as_is
+    if isinstance(field, _PLAIN_FIELDS):
+        return _as_is
+    return lambda value: field.get_db_prep_save(value, connection=connection)
+
+
+def allocate_ids(connection, model, count):
+    """`count` new primary keys for `model`, in increasing order, never used before."""
+    table, column = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # From the table's sequence, as an insert would take them: safe alongside
+            # other writers, in or outside a transaction.
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, column, count],
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+        # SQLite: above the table's AUTOINCREMENT counter too, so that no id of a deleted
+        # row (which its revisions still name) is given again. SQLite has one writer at a
+        # time; the inserts that use these ids follow in the same transaction.
+        quote = connection.ops.quote_name
+        cursor.execute(f"SELECT MAX({quote(column)}) FROM {quote(table)}")
+        highest = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        highest = max(highest, row[0] if row else 0)
+    return list(range(highest + 1, highest + 1 + count))
+
+
+def insert(connection, table, tuples):
+    """Insert rows into `table` (a _Table): COPY on PostgreSQL, executemany elsewhere."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(column) for column in table.columns)
+    rows = table.rows(tuples)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {quote(table.table)} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        elif rows:
+            placeholders = ", ".join(["%s"] * len(table.columns))
+            cursor.executemany(f"INSERT INTO {quote(table.table)} ({columns}) VALUES ({placeholders})", rows)
+
+
+ARTICLE_FIELDS = [
+    "id",
+    "title",
+    "slug",
+    "standfirst",
+    "body",
+    "take",
+    "body_html",
+    "toc_html",
+    "take_html",
+    "word_count",
+    "author_id",
+    "reviewer_id",
+    "status",
+    "approved_at",
+    "published_at",
+    "created_at",
+    "updated_at",
+    "version",
+    "cover",
+    "cover_width",
+    "cover_height",
+    "cover_alt",
+]
+HISTORY_FIELDS = ["history_id", "history_date", "history_change_reason", "history_type", "history_user_id"]
+EVENT_FIELDS = ["article_id", "user_id", "action", "from_status", "to_status", "comment", "created_at"]
+# The versions an article goes through from creation to publication: created (1),
+# submitted (2), approved (3), published (4).
+PUBLISHED_VERSION = 4
+
+
+class ArticleWriter:
+    """Writes planned articles and everything a save and the workflow leave with them."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        history = Article.history.model
+        self.history_model = history
+        # What a revision copies from the article; a tracked field the seed does not set
+        # gets its default, as on the article.
+        tracked = [field.attname for field in history.tracked_fields if field.attname in ARTICLE_FIELDS]
+        self.revision_of = operator.itemgetter(*(ARTICLE_FIELDS.index(name) for name in tracked))
+        self.articles = _Table(Article, connection, ARTICLE_FIELDS)
+        self.history = _Table(history, connection, tracked + HISTORY_FIELDS)
+        self.topics = _Table(Article.topics.through, connection, ["id", "article_id", "topic_id"])
+        self.links = _Table(Article.outbound_links.through, connection, ["from_article_id", "to_article_id"])
+        self.events = _Table(ArticleEvent, connection, EVENT_FIELDS)
+        # simple-history stores the rows of each tracked m2m field at each revision; of
+        # those, seeded articles have topics only.
+        self.topic_revisions = None
+        for field in history._history_m2m_fields:
+            if field.name == "topics":
+                self.topic_revisions = _Table(
+                    HistoricalRecords.m2m_models[field],
+                    connection,
+                    ["id", "article_id", "topic_id", "history_id"],
+                )
+
+    def write(self, plans):
+        connection = self.connection
+        articles = [self._article_row(plan) for plan in plans]
+        insert(connection, self.articles, articles)
+
+        topic_rows = [(plan.id, topic_id) for plan in plans for topic_id in plan.topic_ids]
+        topic_row_ids = allocate_ids(connection, Article.topics.through, len(topic_rows))
+        topic_rows = [(row_id, *row) for row_id, row in zip(topic_row_ids, topic_rows, strict=True)]
+        insert(connection, self.topics, topic_rows)
+        insert(connection, self.links, [(plan.id, target) for plan in plans for target in plan.link_ids])
+
+        history_ids = allocate_ids(connection, self.history_model, len(plans))
+        revision_of = self.revision_of
+        insert(
+            connection,
+            self.history,
+            [
+                (*revision_of(article), history_id, plan.published_at, None, "+", plan.author_user_id)
+                for history_id, plan, article in zip(history_ids, plans, articles, strict=True)
+            ],
+        )
+        if self.topic_revisions is not None:
+            history_of = {plan.id: history_id for plan, history_id in zip(plans, history_ids, strict=True)}
+            insert(connection, self.topic_revisions, [(*row, history_of[row[1]]) for row in topic_rows])
+        insert(connection, self.events, [event for plan in plans for event in self._events(plan)])
+
+    @staticmethod
+    def _article_row(plan):
+        # In the order of ARTICLE_FIELDS.
+        return (
+            plan.id,
+            plan.title,
+            plan.slug,
+            plan.standfirst,
+            plan.body,
+            plan.take,
+            plan.body_html,
+            plan.toc_html,
+            plan.take_html,
+            plan.word_count,
+            plan.author_id,
+            plan.reviewer_id,
+            Status.PUBLISHED.value,
+            plan.approved_at,
+            plan.published_at,
+            plan.created_at,
+            plan.published_at,  # updated_at: the last save was the publication
+            PUBLISHED_VERSION,
+            "",  # no cover, so no alt text and no renditions
+            None,
+            None,
+            "",
+        )
+
+    @staticmethod
+    def _events(plan):
+        """The timeline the workflow leaves: created, submitted, approved, published."""
+        article_id, author_user = plan.id, plan.author_user_id
+        return [
+            (article_id, author_user, CREATED, "", DRAFT, "", plan.created_at),
+            (article_id, author_user, SUBMITTED, DRAFT, IN_REVIEW, "", plan.submitted_at),
+            (article_id, plan.reviewer_user_id, APPROVED, IN_REVIEW, APPROVED, "", plan.approved_at),
+            # Published by an editor the seed does not know: no user, as after the
+            # editor's account is deleted.
+            (article_id, None, PUBLISHED, APPROVED, PUBLISHED, "", plan.published_at),
+        ]
+
+
+CREATED, SUBMITTED = Action.CREATED.value, Action.SUBMITTED.value
+DRAFT, IN_REVIEW, APPROVED, PUBLISHED = (
+    Status.DRAFT.value,
+    Status.IN_REVIEW.value,
+    Status.APPROVED.value,
+    Status.PUBLISHED.value,
+)
+assert Action.APPROVED.value == APPROVED and Action.PUBLISHED.value == PUBLISHED
+
+
+# ---------------------------------------------------------------------------------------
+# The whole run.
+
+
+def seed_articles(
+    count, *, seed=DEFAULT_SEED, batch_size=DEFAULT_BATCH_SIZE, progress=None, writers=None, using="default"
+):
+    """Write `count` published articles; returns their ids, oldest first.
+
+    One transaction per batch of `batch_size` articles: a batch is there whole or not at
+    all. `progress(n)` is called after each batch with the number of articles it wrote.
+
+    On PostgreSQL, `writers` connections (2 unless given, or 1 inside a transaction) write
+    batches side by side while this thread plans the next ones; batches still commit in
+    order, so that every link points to an article already committed.
+    """
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    connection = connections[using]
+    if writers is None:
+        writers = 2 if connection.vendor == "postgresql" and not connection.in_atomic_block else 1
+    if writers > 1 and (connection.vendor != "postgresql" or connection.in_atomic_block):
+        raise ValueError("Parallel writers need PostgreSQL and no open transaction.")
+    now = timezone.now()
+    with transaction.atomic(using=using):
+        authors, reviewers, topics = ensure_newsroom()
+        taken = set(Article.objects.using(using).values_list("slug", flat=True))
+        taken |= set(SlugRedirect.objects.using(using).values_list("old_slug", flat=True))
+    planner = Planner(
+        seed=seed,
+        count=count,
+        now=now,
+        authors=authors,
+        reviewers=reviewers,
+        topics=topics,
+        taken_slugs=taken,
+    )
+    sizes = [min(batch_size, count - start) for start in range(0, count, batch_size)]
+    if writers == 1:
+        return _write_in_turn(planner, sizes, progress, using)
+    return _write_side_by_side(planner, sizes, progress, using, writers)
+
+
+def _plan_batch(planner, size, ids, using):
+    batch_ids = allocate_ids(connections[using], Article, size)
+    return [planner.plan(len(ids) + index, article_id) for index, article_id in enumerate(batch_ids)]
+
+
+def _write_in_turn(planner, sizes, progress, using):
+    writer = ArticleWriter(connections[using])
+    ids = []
+    for size in sizes:
+        with transaction.atomic(using=using):
+            _tune_transaction(using)
+            plans = _plan_batch(planner, size, ids, using)
+            writer.write(plans)
+            _new_edition(using)
+        ids += [plan.id for plan in plans]
+        if progress is not None:
+            progress(size)
+    return ids
+
+
+def _write_side_by_side(planner, sizes, progress, using, writers):
+    batches = queue.Queue(maxsize=writers)
+    commits = _CommitOrder()
+
+    def write():
+        try:
+            writer = ArticleWriter(connections[using])
+            while (item := batches.get()) is not None:
+                number, plans = item
+                with transaction.atomic(using=using):
+                    _tune_transaction(using)
+                    writer.write(plans)
+                    # Links are checked when a transaction commits (deferred foreign
+                    # keys), so every earlier batch must be committed by then.
+                    commits.wait_for_turn(number)
+                    _new_edition(using)
+                commits.done(number)
+                if progress is not None:
+                    progress(len(plans))
+        except Exception as error:  # noqa: BLE001 - handed to the planning thread, which raises it
+            commits.fail(error)
+        finally:
+            connections[using].close()
+
+    threads = [threading.Thread(target=write, name=f"seed-writer-{n}") for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    ids = []
+    try:
+        for number, size in enumerate(sizes):
+            plans = _plan_batch(planner, size, ids, using)
+            ids += [plan.id for plan in plans]
+            while not commits.failed:
+                try:
+                    batches.put((number, plans), timeout=0.5)
+                    break
+                except queue.Full:
+                    continue
+            if commits.failed:
+                break
+    except BaseException as error:
+        commits.fail(error)
+        raise
+    finally:
+        for _ in threads:
+            while True:
+                try:
+                    batches.put(None, timeout=0.5)
+                    break
+                except queue.Full:
+                    if commits.failed:
+                        _drain(batches)
+        for thread in threads:
+            thread.join()
+    if commits.failed:
+        raise commits.failed
+    return ids
+
+
+def _drain(batches):
+    while True:
+        try:
+            batches.get_nowait()
+        except queue.Empty:
+            return
+
+
+class _CommitOrder:
+    """Lets batch n commit only after batches 0 to n-1 have; stops everyone on a failure."""
+
+    def __init__(self):
+        self.committed = -1
+        self.failed = None
+        self._condition = threading.Condition()
+
+    def wait_for_turn(self, number):
+        with self._condition:
+            self._condition.wait_for(lambda: self.committed == number - 1 or self.failed)
+            if self.failed:
+                raise RuntimeError("Another batch failed.") from self.failed
+
+    def done(self, number):
+        with self._condition:
+            self.committed = number
+            self._condition.notify_all()
+
+    def fail(self, error):
+        with self._condition:
+            self.failed = self.failed or error
+            self._condition.notify_all()
+
+
+def _tune_transaction(using):
+    """PostgreSQL: this transaction's commit does not wait for the disk. A crash can lose
+    the last batches of a seeding run (run it again), never corrupt anything."""
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def _new_edition(using):
+    """Tell the page cache that what readers see has changed (see articles.pagecache)."""
