@@ -8,3 +8,7 @@ import os
 from autotrendy.settings import *
 
 STATIC_ROOT = os.environ["BENCH_STATIC_ROOT"]
+
+# The benchmark's figures are for uncached pages: the page cache (articles.pagecache) is
+# off unless a server is started for cache hits or behind the front (BENCH_PAGE_CACHE=on).
+PAGE_CACHE_ENABLED = os.environ.get("BENCH_PAGE_CACHE", "off") == "on"

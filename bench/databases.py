@@ -26,7 +26,8 @@ SEED_COMMAND = ROOT / "articles" / "management" / "commands" / "seed_articles.py
 def content_files():
     """The files whose content decides what a seeded database holds."""
     files = sorted(ROOT.glob("*/migrations/*.py"))
-    files += [SEED_COMMAND, ROOT / "fixtures" / "launch.json"]
+    files += [SEED_COMMAND, ROOT / "articles" / "management" / "commands" / "load_launch.py"]
+    files += [ROOT / "fixtures" / "launch.json"]
     # Wherever the seeding helper keeps its bulk path.
     files += sorted(ROOT.glob("articles/seed*.py")) + sorted(ROOT.glob("articles/seed*/**/*.py"))
     return [path for path in files if path.is_file()]

@@ -177,6 +177,45 @@ http {{
         shutil.rmtree(directory, ignore_errors=True)
 
 
+@contextmanager
+def front(database_url, env=None, *, logdir):
+    """The project's production setup, deploy/serve.py (nginx in front of gunicorn), on the
+    benchmark's database, on a free loopback port; yields its base URL."""
+    script = ROOT / "deploy" / "serve.py"
+    if not script.is_file():
+        raise RuntimeError("deploy/serve.py does not exist (yet)")
+    port = free_port()
+    run_dir = Path(tempfile.mkdtemp(prefix="autotrendy-bench-front-"))
+    Path(logdir).mkdir(parents=True, exist_ok=True)
+    logfile = Path(logdir) / f"front-{port}.log"
+    with logfile.open("w") as output:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                str(script),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--run-dir",
+                str(run_dir),
+            ],
+            cwd=ROOT,
+            env=django_env(database_url, env),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        if not wait_until_up(base + "/robots.txt", process, seconds=120):
+            raise RuntimeError(f"deploy/serve.py did not start; see {logfile}")
+        log(f"front (deploy/serve.py) pid {process.pid} on {base}")
+        yield base
+    finally:
+        _stop(process, seconds=30)
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
 def _peer_env(directory, port):
     env = dict(os.environ, PEER_DIR=str(directory), PEER_BIND=f"127.0.0.1:{port}")
     env.pop("DATABASE_URL", None)

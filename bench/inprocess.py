@@ -156,36 +156,40 @@ def profile(client, key, url, requests, directory, stem):
     }
 
 
+PACKAGES = (
+    # (marker in the file path, bucket); the first match wins.
+    ("/psycopg", "database (driver and server)"),
+    ("/django/db/backends/", "database (driver and server)"),
+    ("/sqlite3/", "database (driver and server)"),
+    ("/django/db/", "Django ORM (building queries, making objects)"),
+    ("/django/template/", "Django templates"),
+    ("/django/urls/", "Django URL reversing"),
+    ("/django/", "Django (other)"),
+    ("/articles/", "the app (articles/)"),
+    ("/markdown/", "Markdown"),
+)
+
+
 def self_time_by_package(root):
-    """Self time summed by where the code lives (database driver, ORM, templates, app...)."""
+    """Share of the self time by where the code lives. Time in C functions and pyinstrument's
+    `[self]` entries counts for the Python file that called them."""
     buckets = {}
 
     def bucket(path):
-        path = (path or "").replace("\\", "/")
-        for marker, name in (
-            ("/psycopg", "psycopg (PostgreSQL driver)"),
-            ("sqlite3", "sqlite3"),
-            ("/django/db/", "Django ORM"),
-            ("/django/template/", "Django templates"),
-            ("/django/", "Django (other)"),
-            ("/articles/", "articles (the app)"),
-            ("/markdown/", "Markdown"),
-            ("/nh3", "nh3"),
-        ):
-            if marker in path:
-                return name
-        return "other" if path else "built-in / C"
+        path = path.replace("\\", "/")
+        return next((name for marker, name in PACKAGES if marker in path), "other")
 
-    def walk(frame):
-        children_time = sum(child.time for child in frame.children)
-        own = max(0.0, frame.time - children_time)
-        name = bucket(frame.file_path)
-        buckets[name] = buckets.get(name, 0.0) + own
+    def walk(frame, inherited):
+        path = frame.file_path if frame.file_path and not frame.file_path.startswith("<") else inherited
+        own = max(0.0, frame.time - sum(child.time for child in frame.children))
+        if own:
+            name = bucket(path or "")
+            buckets[name] = buckets.get(name, 0.0) + own
         for child in frame.children:
-            walk(child)
+            walk(child, path)
 
     if root is not None:
-        walk(root)
+        walk(root, "")
     total = sum(buckets.values()) or 1.0
     return {
         name: round(100 * seconds / total, 1)

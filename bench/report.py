@@ -44,6 +44,8 @@ def ratio(runs, run, key):
 
 
 def inprocess_section(results):
+    if not any(run.get("inprocess") for run in results["runs"]):
+        return []
     lines = []
     options = results["options"]
     lines += [
@@ -126,7 +128,7 @@ def goal_lines(db, runs, all_runs):
             for key in largest["inprocess"]["pages"]
             if (value := ratio(all_runs, largest, key)) is not None
         ]
-        failing = [f"{LABELS[key]} {value:.1f}x" for key, value in flat if value > FLAT_TARGET]
+        failing = [f"{LABELS[key]} {value:.2f}x" for key, value in flat if value > FLAT_TARGET]
         lines.append(
             f"- Flat at {_n(largest['published'])}: {len(flat) - len(failing)} of {len(flat)} pages within "
             f"{FLAT_TARGET}x" + (f"; over: {', '.join(failing)}" if failing else "")
@@ -202,7 +204,7 @@ def http_checks(targets):
             f"- Article vs Wagtail's article: {article / peer:.2f}x (target at least {PEER_TARGET}x): "
             f"{_mark(article / peer >= PEER_TARGET)}"
         )
-    robots = rps("robots")
+    robots = rps("cache-robots") or rps("robots")
     for target in targets:
         hit = target["result"].get("rps")
         if target["kind"] == "cache" and hit and robots:
@@ -263,6 +265,23 @@ def profile_section(results):
     return lines
 
 
+def busy_lines(results):
+    """A warning when other work shared the machine: its figures are only comparable within the run."""
+    try:
+        loads = [float(results[key].split()[0]) for key in ("loadavg_start", "loadavg_end")]
+    except (ValueError, IndexError, KeyError):
+        return []
+    cpus = results.get("cpus") or 1
+    if max(loads) <= cpus / 2:
+        return []
+    return [
+        (
+            f"- **The machine was busy** (1-minute load up to {max(loads):.1f} on {cpus} CPUs): other work "
+            "shared the cores, so absolute figures are noisy; compare within this run only."
+        )
+    ]
+
+
 def markdown(results, plot_link=None):
     versions = sorted({run["database"] for run in results["runs"] if run.get("database")})
     lines = [
@@ -278,6 +297,7 @@ def markdown(results, plot_link=None):
         + (f", {', '.join(versions)}" if versions else "")
         + f"; code at {results['git']}",
         *seeding_lines(results),
+        *busy_lines(results),
         "",
     ]
     lines += inprocess_section(results)

@@ -14,6 +14,7 @@ import argparse
 import datetime
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -73,10 +74,22 @@ def parse_args(argv=None):
     )
     http.add_argument("--peer-harness", type=Path, default=httpbench.PEER_HARNESS)
     http.add_argument(
+        "--cache-hits",
+        action="store_true",
+        help="start a second gunicorn with the page cache on (BENCH_PAGE_CACHE=on) and measure hits",
+    )
+    http.add_argument(
+        "--serve-front",
+        action="store_true",
+        help="start deploy/serve.py (nginx in front of gunicorn, page cache on) on the benchmark's "
+        "database and measure the article and home page through it",
+    )
+    http.add_argument(
         "--cached-env",
         action="append",
         metavar="KEY=VALUE",
-        help="start a second gunicorn with this environment and measure cache hits on it",
+        help="environment of the cache-hit server and the front (implies --cache-hits), "
+        "e.g. REDIS_URL=redis://127.0.0.1:6379/5",
     )
     http.add_argument(
         "--front",
@@ -139,7 +152,8 @@ def parse_args(argv=None):
     args.page_keys = parse_keys(args.pages)
     args.http_page_keys = parse_keys(args.http_pages)
     args.env_extra = parse_env_pairs(args.env)
-    args.cached_env_extra = parse_env_pairs(args.cached_env)
+    args.cached_env_extra = {"BENCH_PAGE_CACHE": "on", **parse_env_pairs(args.cached_env)}
+    args.cache_hits = args.cache_hits or bool(args.cached_env)
     args.targets = []
     for item in args.target or []:
         name, sep, url = item.partition("=")
@@ -216,7 +230,7 @@ def http_run(run, database_url, args, rawdir):
         ]
         targets.append(Target("Auto Trendy /robots.txt", project + "/robots.txt", "robots"))
         cached = None
-        if args.cached_env_extra:
+        if args.cache_hits:
             cached = stack.enter_context(
                 httpbench.gunicorn(database_url, {**args.env_extra, **args.cached_env_extra}, logdir=rawdir)
             )
@@ -224,10 +238,15 @@ def http_run(run, database_url, args, rawdir):
                 Target(f"cache hit: {report.LABELS[key]}", cached + paths[key], "cache", key)
                 for key in ("article", "home")
             ]
-        if args.front:
-            front = args.front.rstrip("/")
+            # The reference of "a hit within 3x of /robots.txt through the same server".
+            targets.append(Target("cache server /robots.txt", cached + "/robots.txt", "cache-robots"))
+        fronts = [args.front.rstrip("/")] if args.front else []
+        if args.serve_front:
+            env = {**args.env_extra, **args.cached_env_extra}
+            fronts.append(stack.enter_context(httpbench.front(database_url, env, logdir=rawdir)))
+        for front in fronts:
             targets += [
-                Target(f"front: {report.LABELS[key]}", front + paths[key], "front", key)
+                Target(f"front {front}: {report.LABELS[key]}", front + paths[key], "front", key)
                 for key in ("article", "home")
             ]
         if args.peer:
@@ -295,7 +314,7 @@ def profile_runs(args, results, workdir):
             )
             item = json.loads(output.read_text())
             flat = Path(item["profile"]["files"]["flat"]).read_text().splitlines()
-            item["top"] = [line for line in flat if line.strip()][:25]
+            item["top"] = [line for line in flat if re.match(r"\s*\d+\.\d+ ", line)][:25]
             results["profiles"].append(item)
 
 

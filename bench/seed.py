@@ -2,7 +2,7 @@
 
     python -m bench.seed --count N [--seed S]
 
-Migrates, loads the launch fixtures and, for N > 0, runs `seed_articles --count N --seed S`.
+Migrates, loads the launch content (`load_launch`, else `loaddata launch`) and, for N > 0, runs `seed_articles --count N --seed S`.
 Prints the timings and the number of published articles as JSON on the last line.
 """
 
@@ -20,7 +20,7 @@ def main():
     import django
 
     django.setup()
-    from django.core.management import call_command
+    from django.core.management import call_command, get_commands
 
     timings = {}
     started = time.perf_counter()
@@ -28,7 +28,11 @@ def main():
     timings["migrate_s"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    call_command("loaddata", "launch", verbosity=0)
+    # load_launch also copies the launch covers into the media storage.
+    if "load_launch" in get_commands():
+        call_command("load_launch", verbosity=0)
+    else:
+        call_command("loaddata", "launch", verbosity=0)
     timings["launch_s"] = time.perf_counter() - started
 
     if args.count > 0:
