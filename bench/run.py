@@ -130,7 +130,9 @@ def parse_args(argv=None):
     )
     out.add_argument("--out", type=Path, default=OUT_DIR, help="report, JSON and raw outputs")
     out.add_argument("--plot", type=Path, default=BENCH_DIR / "scaling.png")
-    out.add_argument("--record", action="store_true", help="append the report to bench/RESULTS.md")
+    out.add_argument(
+        "--record", action="store_true", help="add the report to bench/RESULTS.md (newest first)"
+    )
     out.add_argument("--title", help="heading of the report")
     out.add_argument("--from-json", type=Path, help="only render the report and plot of an earlier run")
     args = parser.parse_args(argv)
@@ -405,6 +407,15 @@ def main(argv=None):
     finish(results, args, path)
 
 
+def record(results_md, text):
+    """Put the report into RESULTS.md after its introduction: newest run first."""
+    current = results_md.read_text() if results_md.exists() else "# Benchmark results\n"
+    at = current.find("\n## ")
+    at = len(current) if at < 0 else at + 1
+    results_md.write_text(current[:at].rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n\n" + current[at:])
+    log(f"recorded in {results_md}")
+
+
 def finish(results, args, path):
     plot_link = None
     if not results["profiles"] and report.plot(results, args.plot):
@@ -420,10 +431,7 @@ def finish(results, args, path):
     )
     log(f"report: {markdown_path}")
     if args.record:
-        results_md = BENCH_DIR / "RESULTS.md"
-        with results_md.open("a") as handle:
-            handle.write("\n" + text)
-        log(f"appended to {results_md}")
+        record(BENCH_DIR / "RESULTS.md", text)
     print(text)
 
 
