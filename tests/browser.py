@@ -46,11 +46,22 @@ def require_chromium():
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(django_db_setup):
     require_chromium()
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # The migrated data that serialized_rollback restores, kept by the test database setup
+    # on this thread's connections.
+    serialized = {
+        alias: getattr(connections[alias], "_test_serialized_contents", None) for alias in connections
+    }
     with sync_playwright() as playwright:
+        # Playwright's sync API runs an event loop in this thread, so from now on Django
+        # (asgiref's Local) hands the tests new connection objects: they need it too.
+        for alias, contents in serialized.items():
+            if contents is not None:
+                connections[alias]._test_serialized_contents = contents
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()

@@ -15,6 +15,21 @@ def pytest_configure(config):
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
 
 
+def pytest_collection_modifyitems(items):
+    """Every transactional test starts from the migrated data (serialized_rollback=True).
+
+    A transactional test empties the database when it ends, the rows of the data
+    migrations (the newsroom groups) included. Restoring them for only some tests is not
+    enough: the content types that an unrestored flush recreates clash with the restored
+    ones.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
+            restoring = pytest.mark.django_db(*marker.args, **marker.kwargs, serialized_rollback=True)
+            item.add_marker(restoring, append=False)
+
+
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     """Each test stores uploads in its own empty folder, so "no file saved" is checkable."""

@@ -3,15 +3,15 @@
 import re
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 
-from articles import roles
 from articles.roles import AUTHORS, EDITORS, REVIEWERS
 from tests.browser import DESKTOP, PHONE, screenshot
-from tests.factories import PASSWORD, AuthorFactory, StaffUserFactory
+from tests.factories import PASSWORD, newsroom_member
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The live server needs committed data (transaction=True); serialized_rollback gives each
+# test the migrated data back, the newsroom groups among it (see conftest.py).
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 ALLIANCE = "Renault-Nissan-Mitsubishi Alliance: from start to future"
 
@@ -44,15 +44,6 @@ def test_reader_follows_the_alliance_article_to_last_weeks_assb_article(live_ser
     assert width <= PHONE["width"], f"the page is {width}px wide on a {PHONE['width']}px phone"
 
 
-def newsroom_member(group, name):
-    # Transactional tests elsewhere flush the database, data migrations included.
-    roles.create_groups(Group, Permission)
-    user = StaffUserFactory(username=name.split()[0].lower())
-    user.groups.add(Group.objects.get(name=group))
-    AuthorFactory(user=user, name=name)
-    return user
-
-
 def log_in(page, base, user):
     page.context.clear_cookies()
     page.goto(base + "/admin/login/")
@@ -70,9 +61,9 @@ def open_article(page, base, title):
 
 def test_author_reviewer_editor_and_reader(live_server, page):
     base = live_server.url
-    author = newsroom_member(AUTHORS, "Lena Writer")
-    reviewer = newsroom_member(REVIEWERS, "Ravi Reviewer")
-    editor = newsroom_member(EDITORS, "Erin Editor")
+    author = newsroom_member(AUTHORS, username="lena", byline="Lena Writer")
+    reviewer = newsroom_member(REVIEWERS, username="ravi", byline="Ravi Reviewer")
+    editor = newsroom_member(EDITORS, username="erin", byline="Erin Editor")
     title = "Why solid-state batteries matter"
 
     # The author writes a draft in the markdownx editor and sees the live preview.

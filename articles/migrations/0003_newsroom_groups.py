@@ -1,8 +1,9 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-# Frozen here as they were when this migration was written; later changes to the groups'
-# permissions belong in a new migration (articles/roles.py holds the current ones).
+# The one place that gives each role its permissions (articles/roles.py holds only the
+# names). Frozen as written: a later change belongs in a new migration, and
+# tests/test_roles.py says what each role can do.
 GROUP_PERMISSIONS = {
     "Authors": [
         "articles.add_article",
