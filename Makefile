@@ -8,7 +8,7 @@ PORT ?= 8000
 # `make run` is the embedded development setup: debug on unless the environment says otherwise.
 DEV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true}
 
-.PHONY: run test install migrate fixtures superuser staff check lint format bench clean
+.PHONY: run serve test install migrate fixtures superuser staff check lint format bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@set -e; \
@@ -46,6 +46,12 @@ run: fixtures
 	@echo "  make staff USERNAME=dana ROLE=author NAME=\"Dana Reyes\""
 	@echo
 	$(DEV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+# The production setup on this machine: collectstatic, migrate, then gunicorn behind nginx
+# (deploy/nginx.conf; nginx's pid, temp files, cache and logs in .run/). Ctrl-C stops both.
+# Without DJANGO_SECRET_KEY it uses a throwaway key kept in .run/ and says so.
+serve: install
+	$(PY) deploy/serve.py --host $(HOST) --port $(PORT)
 
 superuser: migrate
 	$(DEV) $(PY) manage.py createsuperuser
