@@ -10,7 +10,8 @@ median and 95th-percentile time, the SQL time, the queries of one request and th
 With --requests 0 it only resolves the pages' URLs.
 
 Profile mode: pyinstrument over N requests of one page; writes a call tree (.txt), the
-functions by self time (-flat.txt) and the interactive profile (.html).
+functions by self time (-flat.txt), the interactive profile (.html) and the SQL statements
+by time (-sql.txt, from a second series of N requests without the profiler).
 """
 
 import argparse
@@ -146,6 +147,22 @@ def profile(client, key, url, requests, directory, stem):
     files["tree"].write_text(profiler.output_text(unicode=True, color=False))
     files["flat"].write_text(profiler.output_text(unicode=True, color=False, flat=True))
     files["html"].write_text(profiler.output_html())
+    # The statements, timed apart from the profiler (its sampling would inflate them).
+    statements = StatementLog()
+    from django.db import connection
+
+    with connection.execute_wrapper(statements):
+        for _ in range(requests):
+            client.get(url)
+    slowest = statements.slowest(requests)
+    files["sql"] = directory / f"{stem}-sql.txt"
+    files["sql"].write_text(
+        "\n\n".join(
+            f"{row['ms_per_request']:.2f} ms/request, {row['calls_per_request']:g} call(s)/request\n{row['sql']}"
+            for row in slowest
+        )
+        + "\n"
+    )
     return {
         "page": key,
         "url": url,
@@ -153,7 +170,30 @@ def profile(client, key, url, requests, directory, stem):
         "ms_per_request": elapsed * 1000 / requests,
         "files": {name: str(path) for name, path in files.items()},
         "by_package": self_time_by_package(profiler.last_session.root_frame()),
+        "sql": slowest,
     }
+
+
+class StatementLog:
+    """An execute_wrapper that adds up time per SQL statement (parameters left out)."""
+
+    def __init__(self):
+        self.statements = {}
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            calls, seconds = self.statements.get(sql, (0, 0.0))
+            self.statements[sql] = (calls + 1, seconds + time.perf_counter() - started)
+
+    def slowest(self, requests, limit=10):
+        rows = sorted(self.statements.items(), key=lambda item: -item[1][1])[:limit]
+        return [
+            {"sql": sql, "calls_per_request": calls / requests, "ms_per_request": seconds * 1000 / requests}
+            for sql, (calls, seconds) in rows
+        ]
 
 
 PACKAGES = (

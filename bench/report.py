@@ -1,6 +1,7 @@
 """The benchmark's Markdown report and its scaling plot, from the results dict of run.py."""
 
 import os
+import re
 from pathlib import Path
 
 from .common import LAUNCH_SIZE
@@ -238,6 +239,15 @@ def seeding_lines(results):
     return ["- Databases: " + "; ".join(lines) + "."] if lines else []
 
 
+def _short_sql(sql, limit=300):
+    """The statement on one line, its select list elided: what it reads and how is the part that
+    tells statements apart."""
+    sql = " ".join(sql.split())
+    sql = re.sub(r"^SELECT (DISTINCT )?.+? FROM ", lambda m: f"SELECT {m[1] or ''}… FROM ", sql, count=1)
+    sql = sql.replace('"', "").replace("|", "\\|").replace("`", "'")
+    return sql if len(sql) <= limit else sql[: limit - 1] + "…"
+
+
 def profile_section(results):
     lines = []
     for item in results.get("profiles", []):
@@ -258,6 +268,15 @@ def profile_section(results):
             "```",
             *item.get("top", []),
             "```",
+            "",
+            "Slowest SQL statements (time per request, from a series without the profiler):",
+            "",
+            "| ms/request | calls/request | statement |",
+            "| ---: | ---: | --- |",
+            *(
+                f"| {row['ms_per_request']:.2f} | {row['calls_per_request']:g} | `{_short_sql(row['sql'])}` |"
+                for row in profile.get("sql", [])[:6]
+            ),
             "",
             "Files: " + ", ".join(f"`{path}`" for path in profile["files"].values()),
             "",

@@ -242,13 +242,18 @@ def http_run(run, database_url, args, rawdir):
             ]
             # The reference of "a hit within 3x of /robots.txt through the same server".
             targets.append(Target("cache server /robots.txt", cached + "/robots.txt", "cache-robots"))
-        fronts = [args.front.rstrip("/")] if args.front else []
+        fronts = [("front (--front)", args.front.rstrip("/"))] if args.front else []
         if args.serve_front:
             env = {**args.env_extra, **args.cached_env_extra}
-            fronts.append(stack.enter_context(httpbench.front(database_url, env, logdir=rawdir)))
-        for front in fronts:
+            fronts.append(
+                (
+                    "front (deploy/serve.py)",
+                    stack.enter_context(httpbench.front(database_url, env, logdir=rawdir)),
+                )
+            )
+        for label, front in fronts:
             targets += [
-                Target(f"front {front}: {report.LABELS[key]}", front + paths[key], "front", key)
+                Target(f"{label}: {report.LABELS[key]}", front + paths[key], "front", key)
                 for key in ("article", "home")
             ]
         if args.peer:
