@@ -4,9 +4,18 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group
 from PIL import Image
 
-from tests.factories import PASSWORD, StaffUserFactory, SuperuserFactory, UserFactory
+from articles.roles import AUTHORS, EDITORS, REVIEWERS
+from tests.factories import (
+    PASSWORD,
+    AuthorFactory,
+    StaffUserFactory,
+    SuperuserFactory,
+    UserFactory,
+    newsroom_member,
+)
 
 
 def pytest_configure(config):
@@ -53,10 +62,8 @@ def stored_files(media_root):
 @pytest.fixture
 def staff_user(db):
     """A staff member who writes articles (in the Authors group)."""
-    from django.contrib.auth.models import Group
-
     user = StaffUserFactory()
-    user.groups.add(Group.objects.get(name="Authors"))
+    user.groups.add(Group.objects.get(name=AUTHORS))
     return user
 
 
@@ -136,9 +143,6 @@ def article_form_data(db):
 @pytest.fixture
 def newsroom(db):
     """One person per role, each with a byline; "anonymous" is None."""
-    from articles.roles import AUTHORS, EDITORS, REVIEWERS
-    from tests.factories import AuthorFactory, newsroom_member
-
     superuser = SuperuserFactory()
     AuthorFactory(user=superuser, name="Super User")
     return {
