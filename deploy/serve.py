@@ -38,7 +38,7 @@ PR_SET_PDEATHSIG = 1
 NGINX_EXTRA_PATH = ("/usr/sbin", "/usr/local/sbin")
 NGINX_MISSING = (
     "nginx is not installed. On Debian or Ubuntu: sudo apt-get install nginx; on macOS: "
-    "brew install nginx. Or point NGINX=/path/to/nginx at one."
+    "brew install nginx. Or point NGINX=/path/to/nginx at one (if NGINX is set, it is not an executable)."
 )
 
 # Characters that would need quoting in nginx's configuration: refused in paths and names.
@@ -80,7 +80,7 @@ def note(message):
 def find_nginx():
     """The nginx binary: $NGINX, else nginx on the PATH or in an sbin directory; None if absent."""
     if os.environ.get("NGINX"):
-        return os.environ["NGINX"]
+        return shutil.which(os.environ["NGINX"])
     search = os.pathsep.join([os.environ.get("PATH", ""), *NGINX_EXTRA_PATH])
     return shutil.which("nginx", path=search)
 
