@@ -21,7 +21,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from articles import seeding
 from articles.links import linked_article_slugs
@@ -300,6 +300,26 @@ def test_parallel_writers_commit_in_order_and_keep_every_link():
     assert ArticleEvent.objects.count() == 600
     with_links = Article.objects.filter(outbound_links__isnull=False).distinct().count()
     assert with_links > 30
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="parallel writers: PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_batch_stops_the_run_and_leaves_only_whole_batches(monkeypatch):
+    plan = seeding.Planner.plan
+
+    def plan_with_a_missing_author(self, number, article_id):
+        planned = plan(self, number, article_id)
+        if number == 7:  # in the second batch
+            planned.author_id = 10**9
+        return planned
+
+    monkeypatch.setattr(seeding.Planner, "plan", plan_with_a_missing_author)
+    with time_machine.travel(NOW, tick=False), pytest.raises(IntegrityError):
+        seeding.seed_articles(40, seed=4, batch_size=5, writers=2)
+
+    assert Article.objects.count() == 5
+    assert Article.history.model.objects.count() == 5
+    assert ArticleEvent.objects.count() == 20
 
 
 # ---------------------------------------------------------------------------
