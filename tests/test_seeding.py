@@ -260,6 +260,7 @@ def test_constraints_hold_and_the_timeline_is_the_workflows():
         assert article.status == Article.Status.PUBLISHED
         assert article.reviewer is not None and article.reviewer != article.author
         assert article.created_at < article.approved_at < article.published_at == article.updated_at
+        assert (article.cover, article.cover_alt, article.cover_renditions) == ("", "", {})
         events = list(article.events.order_by("created_at"))
         assert [(event.action, event.from_status, event.to_status) for event in events] == [
             ("created", "", "draft"),
