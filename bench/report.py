@@ -342,6 +342,7 @@ def plot(results, path):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib import ticker
 
     keys = results["options"]["pages"]
     colours = plt.get_cmap("tab20")
@@ -390,6 +391,14 @@ def plot(results, path):
         bottom.set_ylabel("× the page at 2 articles (log)")
         bottom.set_xlabel("published articles (log)")
         bottom.grid(True, which="both", alpha=0.3)
+    plain = ticker.FuncFormatter(lambda value, _: f"{value:g}")
+    sizes = sorted({r["published"] for r in results["runs"] if r["db"] in databases and r.get("inprocess")})
+    for axis in axes.flat:
+        axis.yaxis.set_major_formatter(plain)
+        axis.yaxis.set_minor_formatter(plain)
+        axis.tick_params(axis="y", which="minor", labelsize="x-small")
+        axis.set_xticks(sizes, [f"{size:,}" for size in sizes])
+        axis.xaxis.set_minor_locator(ticker.NullLocator())
     axes[0][-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize="small")
     axes[1][-1].legend(
         handles=[h for h in axes[1][-1].get_legend_handles_labels()[0] if h.get_label().startswith("target")],
