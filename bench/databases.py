@@ -107,7 +107,15 @@ def _pg_admin(base_url):
     import psycopg
 
     parts = urlsplit(base_url)
-    return psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True, connect_timeout=5)
+    try:
+        return psycopg.connect(
+            urlunsplit(parts._replace(path="/postgres")), autocommit=True, connect_timeout=5
+        )
+    except psycopg.OperationalError as error:
+        raise SystemExit(
+            f"PostgreSQL is not reachable at {_redact(base_url)} ({error}); start it, point --pg-url at "
+            "a server whose user may create databases, or use --db sqlite."
+        ) from error
 
 
 def _pg_url(base_url, name):

@@ -71,7 +71,7 @@ class SQLTimer:
             self.queries += 1
 
 
-def measure(client, urls, requests, rounds):
+def measure(client, urls, requests, rounds, budget_s=120):
     from django.db import connection
 
     results = {}
@@ -97,10 +97,14 @@ def measure(client, urls, requests, rounds):
 
     if requests:
         per_round = [requests // rounds + (1 if index < requests % rounds else 0) for index in range(rounds)]
-        for count in per_round:
+        for number, count in enumerate(per_round, 1):
             for key, samples in live.items():
                 url = results[key]["url"]
-                for _ in range(count):
+                for index in range(count):
+                    # A page that has used its share of the time budget by now takes one
+                    # sample per round only: a 20-second page must not hold the run for hours.
+                    if index and sum(samples["ms"]) > budget_s * 1000 * number / len(per_round):
+                        break
                     timer = SQLTimer()
                     with connection.execute_wrapper(timer):
                         started = time.perf_counter()
@@ -112,6 +116,11 @@ def measure(client, urls, requests, rounds):
     for key, samples in live.items():
         if not samples["ms"]:
             continue
+        if len(samples["ms"]) < requests:
+            note = results[key]["note"]
+            results[key]["note"] = (note + "; " if note else "") + (
+                f"{len(samples['ms'])} requests (time budget of {budget_s:g} s)"
+            )
         ms = sorted(samples["ms"])
         results[key].update(
             n=len(ms),
@@ -242,6 +251,9 @@ def main():
     parser.add_argument("--pages", default="")
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--budget", type=float, default=120, help="seconds of timed requests per page, at most"
+    )
     parser.add_argument("--json", type=Path)
     parser.add_argument("--profile", metavar="PAGE")
     parser.add_argument("--profile-dir", type=Path)
@@ -267,7 +279,8 @@ def main():
         info["profile"] = profile(client, key, url, args.requests, args.profile_dir, args.profile_stem)
     else:
         urls = discover(client, parse_keys(args.pages))
-        info["pages"] = measure(client, urls, args.requests, max(1, min(args.rounds, args.requests or 1)))
+        rounds = max(1, min(args.rounds, args.requests or 1))
+        info["pages"] = measure(client, urls, args.requests, rounds, budget_s=args.budget)
     text = json.dumps(info, indent=1)
     if args.json:
         args.json.write_text(text)

@@ -56,6 +56,12 @@ def parse_args(argv=None):
     what.add_argument("--pages", default=",".join(KEYS), help="in-process pages")
     what.add_argument("--requests", type=int, default=50, help="in-process requests per page")
     what.add_argument("--rounds", type=int, default=5, help="in-process interleaved rounds")
+    what.add_argument(
+        "--budget",
+        type=float,
+        default=120,
+        help="seconds of timed requests per page and run, at most (a slow page then gets one per round)",
+    )
     what.add_argument("--no-inprocess", action="store_true", help="skip the in-process figures")
     what.add_argument(
         "--env",
@@ -204,6 +210,8 @@ def inprocess(database_url, args, *, pages, requests, workdir):
             str(requests),
             "--rounds",
             str(args.rounds),
+            "--budget",
+            str(args.budget),
             "--json",
             str(output),
         ],
