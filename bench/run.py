@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -375,6 +376,18 @@ def main(argv=None):
 
     results["django"] = django.get_version()
     workdir = tempfile.mkdtemp(prefix="autotrendy-bench-run-")
+    try:
+        measure_all(args, results, workdir, stamp)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    results["finished"] = now()
+    results["loadavg_end"] = loadavg()
+    path = args.out / f"bench-{stamp}"
+    path.with_suffix(".json").write_text(json.dumps(results, indent=1))
+    finish(results, args, path)
+
+
+def measure_all(args, results, workdir, stamp):
     sizes = [args.size] if args.profile else sorted({LAUNCH_SIZE, *args.size_list})
     databases.check_seeding_available(sizes)
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
@@ -413,11 +426,6 @@ def main(argv=None):
                     if not measure_here:
                         run["inprocess"] = None
                 results["runs"].append(run)
-    results["finished"] = now()
-    results["loadavg_end"] = loadavg()
-    path = args.out / f"bench-{stamp}"
-    path.with_suffix(".json").write_text(json.dumps(results, indent=1))
-    finish(results, args, path)
 
 
 def record(results_md, text):
