@@ -383,3 +383,19 @@ class ArticleEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()}: {self.article}"
+
+
+class PageEdition(models.Model):
+    """The edition of the site that readers see: one row, the page cache's key (articles.pagecache).
+
+    Its token changes in the same transaction as anything readers can see, so a cached page
+    never outlives the change that made it old. It also knows the next scheduled
+    publication, when the edition moves on by itself.
+    """
+
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField()
+    next_publication = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Edition {self.token} of {self.changed_at:%Y-%m-%d %H:%M:%S}"

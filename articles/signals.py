@@ -1,4 +1,6 @@
-"""Renditions of covers and author photos, made once, when a new file is stored.
+"""What follows a save: image renditions, and a new edition for the page cache.
+
+Renditions of covers and author photos are made once, when a new file is stored.
 
 The one trigger for `articles.images.renditions.update_renditions`. It runs after every
 save of an Article or Author, but compares names only (the renditions record the file
@@ -7,13 +9,19 @@ they were made from), so a save that keeps the same file reads and writes no ima
 `loaddata` saves raw: a fixture carries the renditions, but their files may not exist
 (MEDIA_ROOT is not in the repository). On raw saves the files are checked too, and
 missing renditions are made from the stored image.
+
+Anything readers can see — an article (its status, words, slug, topics, related and
+linked articles), a topic, an author, an old slug's redirect — starts a new edition of the
+site (`articles.pagecache.advance`), in the same transaction as the change, so no cached
+page outlives it. Bulk writes that send no signals (`seed_articles`) call it themselves.
 """
 
-from django.db.models.signals import post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
+from . import pagecache
 from .images import renditions
-from .models import Article, Author
+from .models import Article, Author, SlugRedirect, Topic
 
 
 @receiver(post_save, sender=Article, dispatch_uid="articles.cover_renditions")
@@ -24,3 +32,18 @@ def make_cover_renditions(sender, instance, raw, **kwargs):
 @receiver(post_save, sender=Author, dispatch_uid="articles.photo_renditions")
 def make_photo_renditions(sender, instance, raw, **kwargs):
     renditions.update_renditions(instance, "photo", check_files=raw)
+
+
+def new_edition(sender, action=None, **kwargs):
+    # m2m_changed is sent before and after each change: after is the one that counts.
+    if action is None or action.startswith("post_"):
+        pagecache.advance()
+
+
+for _model in (Article, Topic, Author, SlugRedirect):
+    post_save.connect(new_edition, sender=_model, dispatch_uid=f"articles.edition.save.{_model.__name__}")
+    post_delete.connect(new_edition, sender=_model, dispatch_uid=f"articles.edition.delete.{_model.__name__}")
+for _relation in (Article.topics, Article.related, Article.outbound_links):
+    m2m_changed.connect(
+        new_edition, sender=_relation.through, dispatch_uid=f"articles.edition.{_relation.field.name}"
+    )

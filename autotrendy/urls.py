@@ -6,6 +6,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from articles.markdownx_views import StaffImageUploadView, StaffMarkdownifyView
+from articles.pagecache import public_page
 from articles.sitemaps import sitemaps
 from articles.views import robots_txt
 
@@ -29,7 +30,7 @@ urlpatterns = [
     path(
         "accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"
     ),
-    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    path("sitemap.xml", public_page(sitemap), {"sitemaps": sitemaps}, name="sitemap"),
     path("robots.txt", robots_txt, name="robots-txt"),
     path("", include("articles.urls")),
 ]

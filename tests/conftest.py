@@ -40,6 +40,20 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache.
+
+    The page cache's keys come from the edition row, which a test's rollback puts back:
+    without this, one test could be answered with a page another test rendered.
+    """
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     """Each test stores uploads in its own empty folder, so "no file saved" is checkable."""
     root = tmp_path / "media"

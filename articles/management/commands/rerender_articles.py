@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from articles import pagecache
 from articles.links import record_links
 from articles.models import Article
 
@@ -26,4 +27,6 @@ class Command(BaseCommand):
                     )
                     changed += 1
                 record_links(article)
+            if changed:
+                pagecache.advance()  # update() sends no signal: the cached pages show the old HTML
         self.stdout.write(self.style.SUCCESS(f"Re-rendered {total} articles; {changed} changed."))

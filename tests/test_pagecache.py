@@ -1,0 +1,280 @@
+"""The page cache: readers get stored pages, and never a page older than the last change.
+
+Every story here is told through the test client with the page cache on, as production
+runs it: the first anonymous GET renders and stores, the next one is answered from the
+cache, and any change readers can see (publish, unpublish, archive, correction, topic,
+author, slug) starts a new edition in the same transaction.
+"""
+
+import os
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.http import http_date
+
+from articles import pagecache, preview, workflow
+from articles.models import Article, PageEdition
+from tests.factories import ArticleFactory, AuthorFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+Status = Article.Status
+
+
+def approved_article(newsroom, **kwargs):
+    article = ArticleFactory(author=newsroom["author"].author_profile, **kwargs)
+    workflow.submit(article, newsroom["author"])
+    workflow.approve(article, newsroom["reviewer"])
+    return article
+
+
+def share_path(article):
+    return preview.share_url(article).removeprefix(settings.SITE_ORIGIN)
+
+
+def status_of(response):
+    return response.headers.get("X-Page-Cache")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/", "/?page=1", "/search/?q=cars", "/feed/rss/", "/feed/atom/", "/sitemap.xml", "/archive/"],
+)
+def test_a_second_reader_is_answered_from_the_cache_with_the_same_bytes(client, url):
+    ArticleFactory(published=True)
+    first = client.get(url)
+    second = client.get(url)
+    assert first.status_code == second.status_code == 200
+    assert (status_of(first), status_of(second)) == ("miss", "hit")
+    assert second.content == first.content
+    assert second["Content-Type"] == first["Content-Type"]
+    assert second["ETag"] == first["ETag"]
+
+
+def test_article_topic_and_author_pages_are_cached(client):
+    topic = TopicFactory()
+    article = ArticleFactory(published=True)
+    article.topics.add(topic)
+    for url in (article.get_absolute_url(), topic.get_absolute_url(), article.author.get_absolute_url()):
+        assert status_of(client.get(url)) == "miss"
+        assert status_of(client.get(url)) == "hit"
+
+
+def test_pages_tell_browsers_and_proxies_how_to_cache_them(client, settings):
+    response = client.get("/")
+    cache_control = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert cache_control == {
+        "public",
+        "max-age=0",
+        f"s-maxage={settings.PAGE_CACHE_S_MAXAGE}",
+        f"stale-while-revalidate={settings.PAGE_CACHE_STALE_WHILE_REVALIDATE}",
+    }
+    edition = PageEdition.objects.get()
+    assert response["Last-Modified"] == http_date(edition.changed_at.timestamp())
+    assert response["ETag"].startswith('"') and len(response["ETag"]) == 34
+
+
+def test_a_conditional_get_is_answered_with_304_and_no_body(client):
+    first = client.get("/")
+    by_etag = client.get("/", headers={"If-None-Match": first["ETag"]})
+    by_date = client.get("/", headers={"If-Modified-Since": first["Last-Modified"]})
+    assert by_etag.status_code == by_date.status_code == 304
+    assert by_etag.content == b"" and by_etag["ETag"] == first["ETag"]
+    assert client.get("/", headers={"If-None-Match": '"something-else"'}).status_code == 200
+
+
+def test_a_publish_is_on_the_next_page_served(client, newsroom):
+    article = approved_article(newsroom, title="Sodium batteries reach the showroom")
+    client.get("/")
+    assert status_of(client.get("/")) == "hit"
+
+    workflow.publish(article, newsroom["editor"])
+
+    page = client.get("/")
+    assert status_of(page) == "miss"
+    assert "Sodium batteries reach the showroom" in page.content.decode()
+
+
+def test_a_publish_changes_the_etag_so_a_revalidating_browser_gets_the_new_page(client, newsroom):
+    article = approved_article(newsroom, title="Hydrogen trucks, counted")
+    etag = client.get("/")["ETag"]
+    workflow.publish(article, newsroom["editor"])
+    response = client.get("/", headers={"If-None-Match": etag})
+    assert response.status_code == 200
+    assert "Hydrogen trucks, counted" in response.content.decode()
+
+
+def test_unpublish_and_archive_take_the_cached_article_down_at_once(client, newsroom):
+    article = approved_article(newsroom)
+    workflow.publish(article, newsroom["editor"])
+    url = article.get_absolute_url()
+    client.get(url)
+    assert status_of(client.get(url)) == "hit"
+
+    workflow.unpublish(article, newsroom["editor"], comment="Legal check")
+    assert client.get(url).status_code == 404
+
+    workflow.publish(article, newsroom["editor"])
+    assert client.get(url).status_code == 200
+    workflow.archive(article, newsroom["editor"])
+    assert client.get(url).status_code == 404
+
+
+def test_a_correction_of_a_live_article_is_served_at_once(client, newsroom):
+    article = approved_article(newsroom, body="The plant builds 100 cars a day.")
+    workflow.publish(article, newsroom["editor"])
+    url = article.get_absolute_url()
+    client.get(url)
+    article.refresh_from_db()
+    article.body = "The plant builds 120 cars a day."
+    workflow.save_edit(article, newsroom["editor"], changed_fields=["body"])
+    assert "120 cars a day" in client.get(url).content.decode()
+
+
+def test_topic_and_author_changes_are_served_at_once(client):
+    topic = TopicFactory(name="Charging")
+    article = ArticleFactory(published=True)
+    article.topics.add(topic)
+    url = article.get_absolute_url()
+    client.get(url)
+
+    topic.name = "Charging networks"
+    topic.save()
+    assert "Charging networks" in client.get(url).content.decode()
+
+    author = article.author
+    author.name = "Dana Reyes-Okafor"
+    author.save()
+    assert "Dana Reyes-Okafor" in client.get(url).content.decode()
+
+    article.topics.remove(topic)
+    assert "Charging networks" not in client.get(url).content.decode()
+
+
+def test_a_new_slug_redirects_at_once_and_the_old_cached_page_is_gone(client):
+    article = ArticleFactory(published=True, slug="old-address")
+    client.get("/articles/old-address/")
+    article.slug = "new-address"
+    article.save()
+    response = client.get("/articles/old-address/")
+    assert response.status_code == 301 and response["Location"] == "/articles/new-address/"
+
+
+def test_a_scheduled_article_appears_at_its_time_with_no_job_running(client, newsroom):
+    start = timezone.now()
+    article = approved_article(newsroom, title="The midnight launch")
+    with time_machine.travel(start, tick=False):
+        workflow.publish(article, newsroom["editor"], at=start + timedelta(hours=2))
+        assert PageEdition.objects.get().next_publication == article.published_at
+        assert "The midnight launch" not in client.get("/").content.decode()
+        assert status_of(client.get("/")) == "hit"
+    with time_machine.travel(start + timedelta(hours=2, seconds=1), tick=False):
+        page = client.get("/")
+        assert status_of(page) == "miss"
+        assert "The midnight launch" in page.content.decode()
+        assert PageEdition.objects.get().next_publication is None
+
+
+def test_no_stored_page_outlives_the_next_scheduled_publication(client, newsroom, monkeypatch):
+    article = approved_article(newsroom)
+    workflow.publish(article, newsroom["editor"], at=timezone.now() + timedelta(minutes=5))
+    timeouts = []
+    real_set = cache.set
+    monkeypatch.setattr(
+        cache, "set", lambda key, value, timeout: timeouts.append(timeout) or real_set(key, value, timeout)
+    )
+    client.get("/")
+    assert len(timeouts) == 1 and 290 <= timeouts[0] <= 300
+
+
+def test_staff_are_never_served_from_the_cache_nor_stored_in_it(client, newsroom):
+    ArticleFactory(published=True, title="What staff see")
+    client.force_login(newsroom["editor"])
+    first, second = client.get("/"), client.get("/")
+    assert status_of(first) is None and status_of(second) is None
+    assert "private" in second["Cache-Control"] and "no-cache" in second["Cache-Control"]
+    client.logout()
+    assert status_of(client.get("/")) == "miss"
+
+
+def test_previews_and_share_links_are_never_cached(client, newsroom):
+    article = ArticleFactory(author=newsroom["author"].author_profile)
+    share = client.get(share_path(article))
+    again = client.get(share_path(article))
+    assert share.status_code == again.status_code == 200
+    assert status_of(share) is None and status_of(again) is None
+    assert "no-cache" in again["Cache-Control"]
+
+
+def test_the_admin_and_its_login_form_are_never_cached(client):
+    assert status_of(client.get("/admin/login/")) is None
+    assert status_of(client.get("/admin/login/")) is None
+
+
+def test_a_response_that_sets_a_cookie_is_not_stored(client, rf):
+    from django.http import HttpResponse
+
+    def view(request):
+        response = HttpResponse("hello")
+        response.set_cookie("flavour", "vanilla")
+        response.public_page = True
+        return response
+
+    middleware = pagecache.PageCacheMiddleware(view)
+    request = rf.get("/cookie/")
+    assert middleware(request).has_header("X-Page-Cache") is False
+    assert middleware(rf.get("/cookie/")).cookies["flavour"].value == "vanilla"
+
+
+def test_not_found_pages_are_not_stored(client):
+    assert client.get("/articles/no-such-article/").status_code == 404
+    assert status_of(client.get("/articles/no-such-article/")) is None
+
+
+def test_a_disallowed_host_is_refused_even_when_the_page_is_cached(client):
+    client.get("/")
+    assert client.get("/", headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_the_page_cache_can_be_turned_off(client, settings):
+    settings.PAGE_CACHE_ENABLED = False
+    assert status_of(client.get("/")) is None and status_of(client.get("/")) is None
+
+
+def test_pages_are_kept_in_the_shared_cache_under_the_current_edition(client):
+    client.get("/")
+    edition = PageEdition.objects.get()
+    stored = cache.get(pagecache.page_key(edition, "/"))
+    assert stored is not None and stored["status"] == 200
+    AuthorFactory()  # any change readers could see starts a new edition
+    assert PageEdition.objects.get().token != edition.token
+
+
+@pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set (.ci/run sets it for the PostgreSQL pass)"
+)
+def test_with_redis_every_worker_shares_the_stored_pages(client, settings, newsroom):
+    import redis
+
+    prefix = f"autotrendy-test-{os.getpid()}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": prefix,
+        }
+    }
+    server = redis.Redis.from_url(os.environ["REDIS_URL"])
+    try:
+        article = approved_article(newsroom, title="Stored in Redis")
+        assert status_of(client.get("/")) == "miss"
+        assert status_of(client.get("/")) == "hit"
+        assert server.keys(f"{prefix}:*page:*"), "the page is in Redis, where every worker finds it"
+        workflow.publish(article, newsroom["editor"])
+        assert "Stored in Redis" in client.get("/").content.decode()
+    finally:
+        for key in server.scan_iter(f"{prefix}:*"):
+            server.delete(key)
