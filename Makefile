@@ -34,7 +34,7 @@ migrate: install
 	$(DEV) $(PY) manage.py migrate --noinput
 
 fixtures: migrate
-	$(DEV) $(PY) manage.py loaddata launch
+	$(DEV) $(PY) manage.py load_launch
 
 run: fixtures
 	@echo

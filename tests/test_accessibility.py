@@ -49,7 +49,7 @@ def serious_violations(page, axe_source):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("name", list(PAGES))
 def test_reader_pages_have_no_serious_accessibility_violations(live_server, page, axe_source, name):
-    call_command("loaddata", "launch", verbosity=0)
+    call_command("load_launch", verbosity=0)
     for viewport in (None, PHONE):
         if viewport:
             page.set_viewport_size(viewport)

@@ -17,7 +17,7 @@ ALLIANCE = "Renault-Nissan-Mitsubishi Alliance: from start to future"
 
 
 def test_reader_follows_the_alliance_article_to_last_weeks_assb_article(live_server, page):
-    call_command("loaddata", "launch", verbosity=0)
+    call_command("load_launch", verbosity=0)
 
     page.goto(live_server.url + "/")
     screenshot(page, "reader-1-home-desktop")
