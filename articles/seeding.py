@@ -60,11 +60,12 @@ import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from . import pagecache
 from .models import Article, ArticleEvent, Author, SlugRedirect, Topic
 
 Status = Article.Status
@@ -1177,9 +1178,7 @@ assert Action.APPROVED.value == APPROVED and Action.PUBLISHED.value == PUBLISHED
 # The whole run.
 
 
-def seed_articles(
-    count, *, seed=DEFAULT_SEED, batch_size=DEFAULT_BATCH_SIZE, progress=None, writers=None, using="default"
-):
+def seed_articles(count, *, seed=DEFAULT_SEED, batch_size=DEFAULT_BATCH_SIZE, progress=None, writers=None):
     """Write `count` published articles; returns their ids, oldest first.
 
     One transaction per batch of `batch_size` articles: a batch is there whole or not at
@@ -1191,6 +1190,8 @@ def seed_articles(
     """
     if count < 1:
         raise ValueError("count must be at least 1")
+    # The default database: the page cache's edition lives there too.
+    using = DEFAULT_DB_ALIAS
     connection = connections[using]
     if writers is None:
         writers = 2 if connection.vendor == "postgresql" and not connection.in_atomic_block else 1
@@ -1229,7 +1230,7 @@ def _write_in_turn(planner, sizes, progress, using):
             _tune_transaction(using)
             plans = _plan_batch(planner, size, ids, using)
             writer.write(plans)
-            _new_edition(using)
+            _new_edition()
         ids += [plan.id for plan in plans]
         if progress is not None:
             progress(size)
@@ -1251,7 +1252,7 @@ def _write_side_by_side(planner, sizes, progress, using, writers):
                     # Links are checked when a transaction commits (deferred foreign
                     # keys), so every earlier batch must be committed by then.
                     commits.wait_for_turn(number)
-                    _new_edition(using)
+                    _new_edition()
                 commits.done(number)
                 if progress is not None:
                     progress(len(plans))
@@ -1337,5 +1338,7 @@ def _tune_transaction(using):
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def _new_edition(using):
-    """Tell the page cache that what readers see has changed (see articles.pagecache)."""
+def _new_edition():
+    """A new edition of the site for the page cache, in the batch's transaction: bulk
+    writes send no signals, so they do what `articles.signals` does on a save."""
+    pagecache.advance()

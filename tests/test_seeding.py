@@ -25,7 +25,7 @@ from django.db import IntegrityError, connection
 
 from articles import seeding
 from articles.links import linked_article_slugs
-from articles.models import Article, ArticleEvent, Author, SlugRedirect, Topic
+from articles.models import Article, ArticleEvent, Author, PageEdition, SlugRedirect, Topic
 from articles.search import search_articles
 from tests.factories import ArticleFactory, TopicFactory
 
@@ -283,6 +283,21 @@ def test_a_reader_can_open_a_seeded_article_and_its_linked_from_list(client):
     assert target.body_html in page
     linking = target.linked_from.first()
     assert linking.get_absolute_url() in page
+
+
+def test_readers_get_the_seeded_articles_at_once_not_a_cached_page(client):
+    seed(5)  # the authors and topics now exist: the next run saves nothing through the ORM
+    assert client.get("/sitemap.xml").headers["X-Page-Cache"] == "miss"
+    assert client.get("/sitemap.xml").headers["X-Page-Cache"] == "hit"
+    edition = PageEdition.objects.get().token
+
+    seed(5, seed=8)
+
+    assert PageEdition.objects.get().token != edition
+    response = client.get("/sitemap.xml")
+    assert response.headers["X-Page-Cache"] == "miss"
+    newest = Article.objects.order_by("-id").first()
+    assert newest.get_absolute_url() in response.content.decode()
 
 
 # ---------------------------------------------------------------------------
