@@ -90,8 +90,10 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# The benchmark (bench/README.md): `make bench BENCH_ARGS="--sizes 2,10000 --db sqlite --http"`.
+BENCH_ARGS ?=
 bench: install
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles screenshots .pytest_cache
