@@ -190,3 +190,19 @@ def test_without_email_host_mail_goes_to_the_console():
     settings = settings_under(**production_env(EMAIL_HOST=None))
 
     assert settings["MAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+
+
+@pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set (.ci/run sets it for the PostgreSQL pass)"
+)
+def test_with_redis_url_the_configured_cache_really_stores_and_reads_in_redis():
+    key = f"autotrendy-test-{secrets.token_hex(8)}"
+    script = (
+        "import django; django.setup();"
+        "from django.core.cache import cache, caches;"
+        f"cache.set({key!r}, 'vroom', 30);"
+        f"print(type(caches['default']).__name__, cache.get({key!r})); cache.delete({key!r})"
+    )
+    result = run(["-c", script], REDIS_URL=os.environ["REDIS_URL"], DJANGO_DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["RedisCache", "vroom"]
