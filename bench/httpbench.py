@@ -85,6 +85,22 @@ def _stop(process, sig=signal.SIGTERM, seconds=20):
 
 
 @contextmanager
+def _serving(
+    process, base, probe, *, name, seconds=60, stop_signal=signal.SIGTERM, stop_seconds=20, scratch=None
+):
+    """Yield `base` once `probe` answers; always stop the process (and remove `scratch`) after."""
+    try:
+        if not wait_until_up(base + probe, process, seconds=seconds):
+            raise RuntimeError(f"{name} did not start")
+        log(f"{name} pid {process.pid} on {base}")
+        yield base
+    finally:
+        _stop(process, stop_signal, stop_seconds)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+@contextmanager
 def gunicorn(database_url, env=None, *, workers=2, logdir):
     """The project under gunicorn (sync workers, DEBUG off) on a free loopback port."""
     port = free_port()
@@ -107,14 +123,9 @@ def gunicorn(database_url, env=None, *, workers=2, logdir):
         "--no-control-socket",
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=django_env(database_url, env))
-    base = f"http://127.0.0.1:{port}"
-    try:
-        if not wait_until_up(base + "/robots.txt", process):
-            raise RuntimeError(f"gunicorn did not start; see {logfile}")
-        log(f"gunicorn pid {process.pid} on {base} ({workers} sync workers) {env or ''}")
+    name = f"gunicorn ({workers} sync workers, log {logfile}) {env or ''}"
+    with _serving(process, f"http://127.0.0.1:{port}", "/robots.txt", name=name) as base:
         yield base
-    finally:
-        _stop(process)
 
 
 @contextmanager
@@ -166,15 +177,17 @@ http {{
     )
     command = ["nginx", "-c", str(conf), "-p", str(directory), "-e", str(directory / "error.log")]
     process = subprocess.Popen([*command, "-g", "daemon off;"])
-    base = f"http://127.0.0.1:{port}"
-    try:
-        if not wait_until_up(base + "/", process, seconds=10):
-            raise RuntimeError(f"nginx did not start; see {directory}/error.log")
-        log(f"nginx pid {process.pid} on {base} serving {len(files)} saved page(s)")
+    name = f"nginx serving {len(files)} saved page(s) (log {directory}/error.log)"
+    with _serving(
+        process,
+        f"http://127.0.0.1:{port}",
+        "/",
+        name=name,
+        seconds=10,
+        stop_signal=signal.SIGQUIT,
+        scratch=directory,
+    ) as base:
         yield base
-    finally:
-        _stop(process, signal.SIGQUIT)
-        shutil.rmtree(directory, ignore_errors=True)
 
 
 @contextmanager
@@ -205,15 +218,17 @@ def front(database_url, env=None, *, logdir):
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        if not wait_until_up(base + "/robots.txt", process, seconds=120):
-            raise RuntimeError(f"deploy/serve.py did not start; see {logfile}")
-        log(f"front (deploy/serve.py) pid {process.pid} on {base}")
+    name = f"front (deploy/serve.py, log {logfile})"
+    with _serving(
+        process,
+        f"http://127.0.0.1:{port}",
+        "/robots.txt",
+        name=name,
+        seconds=120,
+        stop_seconds=30,
+        scratch=run_dir,
+    ) as base:
         yield base
-    finally:
-        _stop(process, seconds=30)
-        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def _peer_env(directory, port):
