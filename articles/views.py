@@ -255,7 +255,8 @@ class SearchView(PublishedArticleListMixin, ListView):
     `notices` (narrowings that were ignored), `topic` and `author` (the narrowings
     applied, or None), `topics` and `authors` (the choices), `article_list` (a page of
     published articles, best match first, each with a safe `.snippet`), `page_obj` and
-    `paginator`. Any input gives a page.
+    `paginator`, and `ranked_limit`: when more matched than one search ranks, how many
+    of the newest it ranked (else None). Any input gives a page.
     """
 
     template_name = "articles/search.html"
@@ -297,6 +298,7 @@ class SearchView(PublishedArticleListMixin, ListView):
             author=self.author,
             topics=Topic.objects.with_published_articles(),
             authors=Author.objects.with_published_articles(),
+            ranked_limit=self.object_list.limit if self.object_list.capped else None,
             **kwargs,
         )
 

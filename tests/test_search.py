@@ -14,11 +14,13 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+import articles.search
 from articles import views
 from articles.models import Article
-from articles.search import MAX_QUERY_LENGTH, normalise_query, search_articles
+from articles.search import MAX_QUERY_LENGTH, normalise_query, postgresql, search_articles
 from articles.search import query as search_query
 from articles.search.query import parse_query
+from articles.search.results import SearchResults
 from articles.search.snippets import Markers, snippet_html
 from articles.search.sqlite import fts5_query
 from tests.factories import ArticleFactory, AuthorFactory, TopicFactory
@@ -274,10 +276,22 @@ def test_postgresql_answers_a_search_from_the_gin_index():
         # For this test's transaction only: rules out a sequential scan on any table size.
         cursor.execute("SET LOCAL enable_seqscan = off")
 
-    plan = search_articles("battery").articles.explain()
+    plan = postgresql.newest_matches(Article.objects.published(), parse_query("battery"), 1001).explain()
 
     assert "Bitmap Index Scan on article_search_vector_idx" in plan, plan
     assert found("battery") == ["Story 7"]
+
+
+@postgresql_only
+def test_postgresql_keeps_the_search_vector_in_the_row_not_in_toast():
+    # Migration 0008: finding and ranking the newest matches reads every candidate's
+    # vector; out of the row (TOAST) that read was most of a search's cost.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstorage FROM pg_attribute "
+            "WHERE attrelid = 'articles_article'::regclass AND attname = 'search_vector'"
+        )
+        assert cursor.fetchone()[0] == "m"  # MAIN
 
 
 # ---------------------------------------------------------------------------
@@ -444,6 +458,111 @@ def test_pages_keep_the_query_and_the_narrowing_in_their_links(client):
     assert "Page 2 of 2" in second.content.decode()
     previous_link = unescape(re.search(r'rel="prev" href="([^"]+)"', second.content.decode()).group(1))
     assert "topic=hydrogen" in previous_link and "page=" not in previous_link
+
+
+# ---------------------------------------------------------------------------
+# Many matches: the newest are ranked, and the page says there are more
+
+
+@pytest.fixture
+def five_battery_stories():
+    """Five published matches, written and published in this order, one day apart: two
+    with the word in the title, one in the standfirst, two in the body only."""
+    stories = [
+        ("Battery breakthrough", "Nothing here.", "Words."),
+        ("Range anxiety fades", "Nothing here.", "The battery matters."),
+        ("Battery recycling", "Nothing here.", "Words."),
+        ("Cheaper cells", "The battery price falls.", "Words."),
+        ("Grid storage", "Nothing here.", "The battery matters."),
+    ]
+    now = timezone.now()
+    for days_ago, (title, standfirst, body) in zip(range(5, 0, -1), stories, strict=True):
+        ArticleFactory(
+            published=True,
+            title=title,
+            standfirst=standfirst,
+            body=body,
+            published_at=now - timedelta(days=days_ago),
+        )
+    # Best first: titles, then the standfirst, then bodies; ties newest first.
+    return [
+        "Battery recycling",
+        "Battery breakthrough",
+        "Cheaper cells",
+        "Grid storage",
+        "Range anxiety fades",
+    ]
+
+
+def test_up_to_the_limit_every_match_is_ranked_exactly_as_without_one(monkeypatch, five_battery_stories):
+    unlimited = search_articles("battery")
+    monkeypatch.setattr(articles.search, "MAX_RANKED", 5)
+    at_the_limit = search_articles("battery")
+
+    assert titles(unlimited) == titles(at_the_limit) == five_battery_stories
+    assert [a.snippet for a in unlimited] == [a.snippet for a in at_the_limit]
+    assert not at_the_limit.capped
+
+
+def test_past_the_limit_the_newest_matches_are_ranked_and_the_page_says_there_are_more(
+    client, monkeypatch, five_battery_stories
+):
+    monkeypatch.setattr(articles.search, "MAX_RANKED", 3)
+
+    results = search_articles("battery")
+    response = client.get("/search/", {"q": "battery"})
+
+    # The three most recently written, best first; the two older ones are not ranked.
+    assert titles(results) == ["Battery recycling", "Cheaper cells", "Grid storage"]
+    assert results.capped
+    assert listed_titles(response) == ["Battery recycling", "Cheaper cells", "Grid storage"]
+    assert status_text(response) == (
+        "More than 3 articles found, best match first among the newest 3. Add a word to narrow the search."
+    )
+
+
+def test_the_limit_counts_only_what_readers_may_see_after_the_narrowing(monkeypatch, five_battery_stories):
+    monkeypatch.setattr(articles.search, "MAX_RANKED", 3)
+    # Newer than every story, and none of them may take a place among the newest.
+    ArticleFactory(draft=True, title="Battery draft")
+    ArticleFactory(future=True, title="Battery scheduled")
+    ArticleFactory(status=Article.Status.ARCHIVED, published_at=timezone.now(), title="Battery archived")
+    older = TopicFactory(name="Older", slug="older")
+    for title in ("Battery breakthrough", "Range anxiety fades"):
+        Article.objects.get(title=title).topics.add(older)
+
+    assert found("battery") == ["Battery recycling", "Cheaper cells", "Grid storage"]
+    narrowed = search_articles("battery", topic=older)
+    assert titles(narrowed) == ["Battery breakthrough", "Range anxiety fades"]
+    assert not narrowed.capped
+
+
+def test_pages_stop_at_the_limit_and_a_page_past_it_is_not_found(client, monkeypatch):
+    monkeypatch.setattr(articles.search, "MAX_RANKED", 12)
+    for number in range(14):
+        ArticleFactory(published=True, title=f"Fuel cell story {number}")
+
+    second = client.get("/search/", {"q": "fuel cell", "page": 2})
+    last = client.get("/search/", {"q": "fuel cell", "page": "last"})
+
+    assert len(listed_titles(second)) == 2
+    assert "Page 2 of 2" in second.content.decode()
+    assert 'rel="next"' not in second.content.decode()
+    assert status_text(second).startswith("More than 12 articles found")
+    assert listed_titles(last) == listed_titles(second)
+    assert client.get("/search/", {"q": "fuel cell", "page": 3}).status_code == 404
+    assert client.get("/search/", {"q": "fuel cell", "page": 10**12}).status_code == 404
+
+
+def test_the_limit_reads_with_a_thousands_separator(client, monkeypatch):
+    monkeypatch.setattr(articles.search, "MAX_RANKED", 1000)
+    monkeypatch.setattr(SearchResults, "capped", True)
+    ArticleFactory(published=True, title="Battery breakthrough")
+
+    response = client.get("/search/", {"q": "battery"})
+
+    assert status_text(response).startswith("More than 1,000 articles found")
+    assert "among the newest 1,000." in status_text(response)
 
 
 # ---------------------------------------------------------------------------

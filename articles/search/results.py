@@ -7,33 +7,50 @@ class SearchResults:
     """The ranked matches of one search: lazy, countable and sliceable like a queryset,
     so a Paginator takes it as it is.
 
-    `articles` is the matching articles, ordered best first by a `rank` annotation;
-    or, with `ranking` (a callable giving [(pk, rank), ...] best first, for engines
-    that rank faster outside the ORM's query), in any order. Slicing fetches that
-    slice only and gives each article its `.snippet` through `add_snippets(page)`:
-    snippets are made for the page alone, because making one re-reads the article's text.
+    `newest_matches(count)` is the engine's query: the newest matching articles (highest
+    id first) that `articles` allows, at most `count`, as (pk, published_at, rank) rows
+    (published_at: the time, or any value that orders as it does).
+    It is asked for `limit` + 1: `limit` of them are ranked, best first (rank, then
+    newest published, then highest id, as the listing orders ties), and the extra one
+    only tells that more matched (`capped`). With fewer matches than `limit`, every match
+    is ranked: the results are exactly those of ranking them all.
+
+    Slicing fetches that slice only and gives each article its `.snippet` through
+    `add_snippets(page)`: snippets are made for the page alone, because making one
+    re-reads the article's text.
     """
 
     model = Article  # ListView names the page's list `article_list` after it.
     ordered = True
 
-    def __init__(self, articles, add_snippets, *, ranking=None):
-        self.articles = articles
+    def __init__(self, newest_matches, add_snippets, *, limit):
+        self._newest_matches = newest_matches
         self._add_snippets = add_snippets
-        self._rank = ranking
+        self.limit = limit
         self._ranking = None
+        self._capped = False
 
     @classmethod
-    def empty(cls, articles):
-        return cls(articles.none(), lambda page: None)
+    def empty(cls):
+        return cls(lambda count: [], lambda page: None, limit=0)
 
     def ranking(self):
+        """[(pk, rank), ...] best first."""
         if self._ranking is None:
-            self._ranking = self._rank()
+            rows = list(self._newest_matches(self.limit + 1))
+            self._capped = len(rows) > self.limit
+            best_first = sorted(rows[: self.limit], key=lambda row: (row[2], row[1], row[0]), reverse=True)
+            self._ranking = [(pk, rank) for pk, published_at, rank in best_first]
         return self._ranking
 
+    @property
+    def capped(self):
+        """Whether more articles matched than the `limit` newest that were ranked."""
+        self.ranking()
+        return self._capped
+
     def count(self):
-        return self.articles.count() if self._rank is None else len(self.ranking())
+        return len(self.ranking())
 
     def __len__(self):
         return self.count()
@@ -41,17 +58,23 @@ class SearchResults:
     def __getitem__(self, index):
         if not isinstance(index, slice):
             return self[index : index + 1][0]
-        if self._rank is None:
-            page = list(self.articles[index])
-        else:
-            chosen = self.ranking()[index]
-            found = self.articles.in_bulk([pk for pk, rank in chosen])
-            page = []
-            for pk, rank in chosen:
-                found[pk].rank = rank
-                page.append(found[pk])
-        for article in page:
-            article.snippet = ""
+        chosen = self.ranking()[index]
+        # By primary key alone: the ranking query applied the filters a moment ago. With
+        # them repeated here, SQLite (no ANALYZE statistics) would read the articles
+        # through the status index, all the published ones, to find ten. A result shows
+        # no rendered HTML; the body and take stay, for the snippets.
+        found = (
+            Article.objects.with_byline()
+            .defer("body_html", "toc_html", "take_html")
+            .in_bulk([pk for pk, rank in chosen])
+        )
+        page = []
+        for pk, rank in chosen:
+            if pk in found:  # unless deleted since
+                article = found[pk]
+                article.rank = rank
+                article.snippet = ""
+                page.append(article)
         if page:
             self._add_snippets(page)
         return page

@@ -80,27 +80,30 @@ def fts5_query(parsed):
     return expression
 
 
-def search(articles, parsed):
-    """The SearchResults of `articles` matching `parsed`, best first."""
+def newest_matches(articles, parsed, count):
+    """The newest `count` of `articles` matching `parsed`, as (pk, published_at, rank) rows."""
+    # FTS5 walks the matches by rowid (the article's id) from the highest, natively, and
+    # stops at the LIMIT; bm25 is computed for the rows returned only. Each row is checked
+    # against the filters of `articles` (published, topic, author) by primary key, in a
+    # correlated subquery that also gives its publication time (NULL: not eligible).
+    eligible = articles.filter(pk=RawSQL(f"{FTS_TABLE}.rowid", ())).order_by().values("published_at")
+    eligible_sql, eligible_params = eligible.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT rowid, ({eligible_sql}) AS published, -bm25({FTS_TABLE}, {_BM25_WEIGHTS}) "
+            f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND published IS NOT NULL "
+            f"ORDER BY rowid DESC LIMIT %s",
+            [*eligible_params, fts5_query(parsed), count],
+        )
+        # The publication time as stored, text: it orders as the time does (SQLite's own
+        # ORDER BY compares it so), and converting 1,000 of them would cost 8 ms.
+        return cursor.fetchall()
+
+
+def search(articles, parsed, *, limit):
+    """The SearchResults of `articles` matching `parsed`, best first among the `limit` newest."""
     ensure_index()
     match = fts5_query(parsed)
-
-    def ranking():
-        # FTS5 ranks every match in one pass of its own. Ranked inside the ORM's query,
-        # SQLite would instead run the match again for each article: 0.6 s instead of
-        # 0.02 s for 5,000 matches here.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT rowid, -bm25({FTS_TABLE}, {_BM25_WEIGHTS}) FROM {FTS_TABLE} "
-                f"WHERE {FTS_TABLE} MATCH %s",
-                [match],
-            )
-            ranks = dict(cursor.fetchall())
-        # The filters of `articles` (published, topic, author) decide which of them count.
-        matching = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [match])
-        eligible = articles.filter(id__in=matching).values_list("id", "published_at")
-        best_first = sorted(eligible, key=lambda row: (-ranks[row[0]], -row[1].timestamp(), -row[0]))
-        return [(pk, ranks[pk]) for pk, published_at in best_first]
 
     def add_snippets(page):
         by_id = {article.pk: article for article in page}
@@ -118,4 +121,4 @@ def search(articles, parsed):
                 only_take = markers.start not in from_body and markers.start in from_take
                 by_id[article_id].snippet = snippet_html(from_take if only_take else from_body, markers)
 
-    return SearchResults(articles, add_snippets, ranking=ranking)
+    return SearchResults(lambda count: newest_matches(articles, parsed, count), add_snippets, limit=limit)
