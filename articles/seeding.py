@@ -4,17 +4,23 @@
 published articles as if each had gone through the newsroom: written by one of the
 seeded authors, approved by another, published at a time spread over the past years,
 with topics, inline links to earlier seeded articles, and about a third mentioning
-batteries. The same seed on the same database gives the same articles.
+batteries. The same seed on the same database gives the same articles; another run adds
+more, with slugs that no article or old slug (SlugRedirect) has.
 
-It writes in bulk (COPY on PostgreSQL, executemany on SQLite, one transaction per batch)
-and keeps every invariant that `Article.save()` and the workflow keep:
+It writes in bulk, one transaction per batch: binary COPY on PostgreSQL, where two
+connections write batches side by side while the next ones are planned (they commit in
+order), executemany on SQLite. It keeps every invariant that `Article.save()` and the
+workflow keep:
 
 - `body_html`, `toc_html`, `take_html` and `word_count` are exactly what `Article.render()`
   gives for the stored body and take (see "Rendering once" below);
 - the search index: PostgreSQL computes its generated `search_vector` column on every
   insert, and SQLite's FTS5 triggers fire on every insert, whoever inserts;
 - the "Linked from" relation (`outbound_links`) holds exactly the seeded articles each
-  body links to, as `links.record_links` would store them;
+  body links to, as `links.record_links` would store them; links go to articles
+  published earlier (committed before, so the foreign keys hold), and an article that
+  does not mention batteries links only to others that do not (a slug is part of the
+  searched Markdown, so a linked "...-battery-..." slug would make it a battery match);
 - exactly one revision each (history type "+", the article as published), with its
   topics in simple-history's m2m table, as simple-history records them on a save;
 - the model's check constraints: published with a date, reviewer never the author, no
@@ -30,8 +36,8 @@ Rendering once
 --------------
 Rendering Markdown is the slow part of a save (milliseconds each). A seeded body is one of
 a pool of body templates, each rendered once through `Article.render()` with stand-in
-tokens where the per-article values go: the subject (a car's name) in paragraph text, and
-the slugs of linked articles in link targets (`/articles/<token>/`). Each article's
+tokens where the per-article values go: the subject (a car's name) and its make in
+paragraph text, and the slugs of linked articles in link targets (`/articles/<token>/`). Each article's
 Markdown and HTML are the template's with the tokens replaced by the same values. That
 gives exactly what rendering the filled Markdown would give, because:
 
@@ -40,11 +46,11 @@ gives exactly what rendering the filled Markdown would give, because:
 - tokens stand only in paragraph text and link targets, never in a heading, so heading
   ids and the table of contents do not depend on them (checked: no token in toc_html);
 - the values are of a kind the renderer also copies through unchanged in those places:
-  slugs are [a-z0-9] groups joined by single hyphens; subjects are letter and digit
-  groups joined by single spaces, hyphens or dots (no Markdown, HTML or typography
-  characters: no quotes, `--`, `...`, `&`, `<`, `_`, `*`); both are checked;
-- the word count is the template's, plus the extra words each subject brings (a token
-  is one word of the text; the value is as many words as it has spaces plus one).
+  slugs are [a-z0-9] groups joined by single hyphens; names are letter and digit groups
+  joined by single spaces, hyphens or dots (no Markdown, HTML or typography characters:
+  no quotes, `--`, `...`, `&`, `<`, `_`, `*`); both are checked;
+- the word count is the template's, plus the extra words each name brings (a token is
+  within one word of the text; the value adds as many words as it has spaces).
 
 tests/test_seeding.py re-renders seeded articles through `Article.render()` and compares.
 """
