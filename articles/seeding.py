@@ -1010,8 +1010,10 @@ def allocate_ids(connection, model, count):
             )
             return sorted(row[0] for row in cursor.fetchall())
         # SQLite: above the table's AUTOINCREMENT counter too, so that no id of a deleted
-        # row (which its revisions still name) is given again. SQLite has one writer at a
-        # time; the inserts that use these ids follow in the same transaction.
+        # row (which its revisions still name) is given again. The inserts that use these
+        # ids follow in the same transaction; should another connection write in between,
+        # SQLite refuses this transaction's first write ("database is locked"), so an id
+        # is never taken twice.
         quote = connection.ops.quote_name
         cursor.execute(f"SELECT MAX({quote(column)}) FROM {quote(table)}")
         highest = cursor.fetchone()[0] or 0
