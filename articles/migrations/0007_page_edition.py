@@ -4,19 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0006_topics_history'),
+        ("articles", "0006_topics_history"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PageEdition',
+            name="PageEdition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=32)),
-                ('changed_at', models.DateTimeField()),
-                ('next_publication', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.CharField(max_length=32)),
+                ("changed_at", models.DateTimeField()),
+                ("next_publication", models.DateTimeField(blank=True, null=True)),
             ],
         ),
     ]
