@@ -244,17 +244,32 @@ NEWS_TITLES = [
     "{S} gains a cheaper entry version",
     "{make} recalls {n},000 cars over {fault}",
 ]
-FEATURE_TITLES = [
-    "{S} review: {verdict}",
-    "{S} long-term test, month {month}",
-    "{S} against the {rival}: which is the better buy?",
-    "Used {S}: what to look for",
-    "Inside {make}'s plan for the next decade",
-    "Why {make} is betting on the {segment}",
-    "{S} first drive: {verdict}",
-    "How the {S} was made",
-    "Ten years of the {S}",
-]
+# Titles of longer articles, by theme (THEMES below); other themes take the general ones.
+FEATURE_TITLES = {
+    "road test": [
+        "{S} review: {verdict}",
+        "{S} long-term test, month {month}",
+        "{S} against the {rival}: which is the better buy?",
+        "Used {S}: what to look for",
+        "{S} first drive: {verdict}",
+    ],
+    "industry": [
+        "Inside {make}'s plan for the next decade",
+        "Why {make} is betting on the {segment}",
+        "How the {S} was made",
+    ],
+    "classic": [
+        "Ten years of the {S}",
+        "Used {S}: what to look for",
+        "The {S} at fifty: still {verdict}",
+    ],
+    "general": [
+        "{S}: everything you need to know",
+        "What the {S} tells us about {make}",
+        "{S} first drive: {verdict}",
+        "Why {make} is betting on the {segment}",
+    ],
+}
 BATTERY_TITLES = [
     "{S} gets a bigger battery",
     "{make} signs a battery supply deal with {supplier}",
@@ -530,7 +545,7 @@ def _check_pools():
     # exactly the articles that were meant to mention them.
     without_batteries = [
         *NEWS_TITLES,
-        *FEATURE_TITLES,
+        *(title for titles in FEATURE_TITLES.values() for title in titles),
         *STANDFIRSTS,
         *GENERAL_SENTENCES,
         *LINK_SENTENCES,
@@ -685,16 +700,17 @@ def template_markdown(rng, *, battery, length, links_allowed=True):
     link_at = [rng.randrange(paragraph_count) for _ in range(link_count)]
     battery_at = set(rng.sample(range(paragraph_count), max(1, paragraph_count // 3))) if battery else set()
 
+    # Sentences are dealt from shuffled decks, so that none comes back before the deck
+    # has run out; the first names the subject.
+    draw = _dealer(rng, theme["sentences"] + GENERAL_SENTENCES)
+    draw_battery = _dealer(rng, BATTERY_SENTENCES)
     blocks = []
     for number in range(paragraph_count):
         if number in heading_at and heading_names:
             blocks.append(f"## {heading_names.pop()}")
-        pool = theme["sentences"] + GENERAL_SENTENCES
-        chosen = [rng.choice(pool) for _ in range(rng.randint(*sentences))]
-        if number == 0:
-            chosen[0] = rng.choice([s for s in pool if "{S}" in s])
+        chosen = [draw(first=number == 0 and index == 0) for index in range(rng.randint(*sentences))]
         if number in battery_at:
-            chosen.insert(rng.randrange(len(chosen) + 1), rng.choice(BATTERY_SENTENCES))
+            chosen.insert(rng.randrange(len(chosen) + 1), draw_battery())
         for index, at in enumerate(link_at):
             if at == number:
                 chosen.append(
@@ -704,6 +720,24 @@ def template_markdown(rng, *, battery, length, links_allowed=True):
         if length == "feature" and number == paragraph_count // 2:
             blocks.append(_spec_table(fill) if rng.random() < 0.5 else _list(rng, fill, theme))
     return "\n\n".join(blocks) + "\n", theme_name, link_count
+
+
+def _dealer(rng, sentences):
+    """A function dealing `sentences` in random order, reshuffled when all are dealt;
+    `first=True` deals one that names the subject."""
+    deck = []
+
+    def draw(first=False):
+        if not deck:
+            deck.extend(rng.sample(sentences, len(sentences)))
+        if first:
+            index = next((i for i, text in enumerate(deck) if "{S}" in text), None)
+            if index is None:
+                return rng.choice([text for text in sentences if "{S}" in text])
+            return deck.pop(index)
+        return deck.pop()
+
+    return draw
 
 
 def _spec_table(fill):
@@ -838,7 +872,12 @@ class Planner:
         )
 
         fill = _Filler(rng, subject=subject, make=make)
-        titles = BATTERY_TITLES if battery else (NEWS_TITLES if length == "news" else FEATURE_TITLES)
+        if battery:
+            titles = BATTERY_TITLES
+        elif length == "news":
+            titles = NEWS_TITLES
+        else:
+            titles = FEATURE_TITLES.get(template.theme, FEATURE_TITLES["general"])
         title = fill(rng.choice(titles))
         standfirst = fill(rng.choice(BATTERY_STANDFIRSTS if battery else STANDFIRSTS))
         take = rng.randrange(len(TAKES)) if rng.random() < 0.25 else None
