@@ -22,3 +22,17 @@ CSRF_COOKIE_SECURE = False
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STATIC_ROOT = tempfile.mkdtemp(prefix="autotrendy-test-static-")
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not SQLite's in-memory database: the browser tests' live server answers the
+    # browser's parallel requests (the editor's live preview) on several threads, and an
+    # in-memory database shares one connection between them, which SQLite refuses
+    # ("bad parameter or other API misuse"). With a file each thread has its own.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.mkdtemp(prefix="autotrendy-test-db-"), "test.sqlite3")
+    }
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        # Test data need not survive a power cut.
+        "init_command": "PRAGMA synchronous=OFF;",
+    }
