@@ -1,8 +1,9 @@
 import math
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, Func, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
@@ -14,12 +15,27 @@ from .links import article_link_slugs, record_links
 from .rendering import render_markdown, render_markdown_with_headings, table_of_contents
 
 WORDS_PER_MINUTE = 200
+# Around an article: how many "Read more" and "Linked from" entries it shows, and from how
+# many of the newest articles of each of its topics "Read more" chooses (see `surroundings`).
+READ_MORE = 3
+READ_MORE_CANDIDATES = 30
+LINKED_FROM_SHOWN = 10
+# The newest first, the id breaking ties: the order every reader listing uses, and the one the
+# (status, published_at, id) index gives by walking it backwards.
+NEWEST_FIRST = ("-published_at", "-id")
 
 
 class AuthorQuerySet(models.QuerySet):
     def with_published_articles(self):
-        """Authors with at least one article readers can see."""
-        return self.filter(pk__in=Article.objects.published().values("author"))
+        """Authors with at least one article readers can see.
+
+        Per author, the first entry of the (author, status, published_at, id) index answers,
+        however many articles there are. A scalar subquery with LIMIT 1 rather than EXISTS:
+        PostgreSQL may turn an EXISTS into a join that hashes every published article of the
+        site; a scalar subquery it runs per author and stops at the first match, as SQLite does.
+        """
+        first = Article.objects.published().filter(author=OuterRef("pk")).order_by().values("pk")[:1]
+        return self.alias(first_published=Subquery(first)).filter(first_published__isnull=False)
 
 
 class Author(models.Model):
@@ -57,9 +73,24 @@ class Author(models.Model):
 
 class TopicQuerySet(models.QuerySet):
     def with_published_articles(self):
-        """Topics with at least one article readers can see."""
-        tagged = Article.topics.through.objects.filter(article__in=Article.objects.published())
-        return self.filter(pk__in=tagged.values("topic"))
+        """Topics with at least one article readers can see.
+
+        Per topic, a walk along the topic's entries of the (topic, article) index that stops at
+        the first article that is published (a primary-key lookup each): a few entries, not a
+        join over every published article. Scalar subqueries with LIMIT 1 at both levels, for
+        the reason given in `AuthorQuerySet.with_published_articles`; and not a join of the
+        topics table with the articles, which SQLite would answer by walking every published
+        article for a topic that has none.
+        """
+        published = Article.objects.published().filter(pk=OuterRef("article_id")).order_by().values("pk")[:1]
+        first = (
+            Article.topics.through.objects.filter(topic=OuterRef("pk"))
+            .alias(published=Subquery(published))
+            .filter(published__isnull=False)
+            .order_by()
+            .values("pk")[:1]
+        )
+        return self.alias(first_published=Subquery(first)).filter(first_published__isnull=False)
 
 
 class Topic(models.Model):
@@ -101,8 +132,18 @@ class ArticleQuerySet(models.QuerySet):
     def with_byline(self):
         return self.select_related("author", "reviewer")
 
+    def for_cards(self):
+        """Articles as listing cards show them: byline and topics in 3 queries, without the
+        columns no card shows (the Markdown and its rendered HTML: most of a row)."""
+        return self.with_byline().defer(*LISTING_DEFERRED).prefetch_related("topics")
+
     def for_listing(self):
-        """Published articles as reader pages show them: byline and topics in 3 queries."""
+        """Published articles as listings show them (`for_cards`)."""
+        return self.published().for_cards()
+
+    def for_article_page(self):
+        """Published articles as their own page shows them: everything, byline, topics, and
+        `last_modified` for the link previews and JSON-LD."""
         return self.published().with_byline().with_last_modified().prefetch_related("topics")
 
     def in_review(self):
@@ -110,6 +151,42 @@ class ArticleQuerySet(models.QuerySet):
 
     def scheduled(self):
         return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
+
+
+# Article columns that listings leave out (article_card.html shows none of them).
+LISTING_DEFERRED = ("body", "take", "body_html", "toc_html", "take_html")
+# What the article page shows of the articles around it: "Read more" cards (compact: title,
+# standfirst, date; the cover's columns because the card asks whether there is one, and an
+# ImageField with dimension fields reads them when it is loaded), "Linked from", previous/next.
+AROUND_FIELDS = ("title", "slug", "standfirst", "published_at", "cover", "cover_width", "cover_height")
+
+
+@dataclass
+class Surroundings:
+    """What the article page shows around an article (`Article.surroundings()`)."""
+
+    read_more: list
+    linked_from: list
+    linked_from_more: int  # published articles linking here beyond `linked_from`
+    previous: "Article | None"
+    next: "Article | None"
+
+
+def _published_ends(rows, column):
+    """The ids in `column` of these many-to-many `rows` whose articles readers may see, newest
+    first (ties: the higher id first).
+
+    Driven by the rows (an article's few related articles or links), each article looked up by
+    its primary key. A join would leave SQLite free to walk every published article newest
+    first instead, looking each up among the rows: the whole site for an article with no links.
+    """
+    article = Article.objects.published().filter(pk=OuterRef(column))
+    return (
+        rows.filter(Exists(article))
+        .annotate(article_published_at=Subquery(article.values("published_at")))
+        .order_by("-article_published_at", f"-{column}")
+        .values(column)
+    )
 
 
 class ArticleStatus(models.TextChoices):
@@ -205,8 +282,11 @@ class Article(models.Model):
         ordering = ["-published_at", "-id"]
         get_latest_by = "published_at"
         indexes = [
-            # Serves the newest-first listing of published articles.
-            models.Index(fields=["status", "-published_at"], name="article_status_pub_idx"),
+            # Newest-first listings of published articles, walked backwards: a page's ids come
+            # from the index alone, previous/next is one step, counts and months read no row.
+            models.Index(fields=["status", "published_at", "id"], name="article_status_pub_id_idx"),
+            # The same for one author's articles.
+            models.Index(fields=["author", "status", "published_at", "id"], name="article_author_pub_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -284,41 +364,112 @@ class Article(models.Model):
         by_slug = {article.slug: article for article in visible.filter(slug__in=slugs)}
         return [(slug, by_slug.get(slug)) for slug in slugs if slug not in live]
 
-    def read_more(self, limit=3):
-        """The editors' related articles first, then those sharing the most topics, newest first."""
-        chosen = list(self.related.published().with_byline().order_by("-published_at")[:limit])
-        if len(chosen) < limit:
-            topic_ids = list(self.topics.values_list("pk", flat=True))
-            if topic_ids:
-                chosen += list(
-                    Article.objects.published()
-                    .with_byline()
-                    .filter(topics__in=topic_ids)
-                    .exclude(pk__in=[self.pk, *(article.pk for article in chosen)])
-                    .annotate(shared_topics=models.Count("topics"))
-                    .order_by("-shared_topics", "-published_at")[: limit - len(chosen)]
+    def surroundings(self):
+        """ "Read more", "Linked from" and previous/next of this article, in one query.
+
+        - `read_more`: the editors' related articles (the newest `READ_MORE`), then articles
+          sharing the most topics with this one, newest first among equals. The candidates
+          are the newest `READ_MORE_CANDIDATES` published articles of each of this article's
+          topics, each list found by walking the publication-date index: bounded work at any
+          size. Where a topic has no more articles than that (every small site), the candidates
+          are all articles sharing a topic and the result is exactly "most shared topics over
+          all articles"; on a large site, an older article sharing more topics loses to the
+          newer ones of its topics.
+        - `linked_from`: the newest `LINKED_FROM_SHOWN` published articles linking here, and
+          `linked_from_more`, how many more there are.
+        - `previous` / `next`: the published article just before / after in publication order
+          (strictly earlier / later; among equal dates the higher id is the nearer).
+
+        Each part is a bounded subquery (its own LIMIT, through an index). One UNION ALL of
+        them fetches the articles, each row tagged with its part and the number of topics it
+        shares with this one. (Not one WHERE with an OR of the parts: PostgreSQL answers
+        that by testing every article of the site against each part.) Only published
+        articles; a draft (in a preview) has no previous or next.
+        """
+        published = Article.objects.published()
+        topic_ids = [topic.pk for topic in self.topics.all()]  # prefetched on the article page
+        related = Article.related.through.objects.filter(from_article=self.pk)
+        links_here = Article.outbound_links.through.objects.filter(to_article=self.pk)
+        parts = {
+            "pick": _published_ends(related, "to_article_id")[:READ_MORE],
+            "linked": _published_ends(links_here, "from_article_id")[:LINKED_FROM_SHOWN],
+        }
+        for topic_id in topic_ids:
+            candidates = published.filter(topics=topic_id).order_by(*NEWEST_FIRST)
+            parts[f"candidate-{topic_id}"] = candidates.values("pk")[:READ_MORE_CANDIDATES]
+        if self.published_at is not None:
+            # This article's date before published()'s "until now": SQLite bounds an index range
+            # by the first of two upper bounds on a column, and would walk from today back.
+            earlier = Article.objects.filter(published_at__lt=self.published_at).published()
+            earlier = earlier.order_by(*NEWEST_FIRST)
+            later = published.filter(published_at__gt=self.published_at).order_by("published_at", "id")
+            parts["previous"] = earlier.values("pk")[:1]
+            parts["next"] = later.values("pk")[:1]
+
+        shared_topics = (
+            Subquery(
+                Article.topics.through.objects.filter(article=OuterRef("pk"), topic__in=topic_ids)
+                .order_by()
+                .annotate(count=Func(F("pk"), function="COUNT"))
+                .values("count")
+            )
+            if topic_ids
+            else Value(0)
+        )
+        linked_total = Subquery(
+            links_here.filter(Exists(published.filter(pk=OuterRef("from_article_id"))))
+            .order_by()
+            .annotate(count=Func(F("pk"), function="COUNT"))
+            .values("count")
+        )
+
+        def branch(name, part):
+            # SQLite allows no LIMIT in a branch of a UNION: the limited part is a subquery.
+            return (
+                Article.objects.filter(pk__in=part)
+                .only(*AROUND_FIELDS)
+                .annotate(
+                    part=Value(name),
+                    shared_topics=shared_topics,
+                    linked_total=linked_total if name == "linked" else Value(0),
                 )
-        return chosen
+                .order_by()
+            )
 
-    def previous_published(self):
-        return (
-            Article.objects.published()
-            .filter(published_at__lt=self.published_at)
-            .order_by("-published_at")
-            .first()
-            if self.published_at
-            else None
+        branches = [branch(name, part) for name, part in parts.items()]
+        rows = sorted(
+            branches[0].union(*branches[1:], all=True),
+            key=lambda row: (row.published_at, row.pk),
+            reverse=True,
+        )
+        by_part = {}
+        for row in rows:  # newest first in each part
+            by_part.setdefault(row.part.split("-")[0], []).append(row)
+
+        read_more = by_part.get("pick", [])[:READ_MORE]
+        if len(read_more) < READ_MORE:
+            # Every published related article is a pick by now: none is offered twice. An
+            # article among the newest of two topics is one candidate; sorted() is stable, so
+            # the newest come first among those sharing as many topics.
+            excluded = {self.pk, *(row.pk for row in read_more)}
+            candidates = {}
+            for row in by_part.get("candidate", []):
+                if row.pk not in excluded:
+                    candidates.setdefault(row.pk, row)
+            ranked = sorted(candidates.values(), key=lambda row: row.shared_topics, reverse=True)
+            read_more += ranked[: READ_MORE - len(read_more)]
+        linked_from = by_part.get("linked", [])
+        return Surroundings(
+            read_more=read_more,
+            linked_from=linked_from,
+            linked_from_more=(linked_from[0].linked_total - len(linked_from)) if linked_from else 0,
+            previous=next(iter(by_part.get("previous", [])), None),
+            next=next(iter(by_part.get("next", [])), None),
         )
 
-    def next_published(self):
-        return (
-            Article.objects.published()
-            .filter(published_at__gt=self.published_at)
-            .order_by("published_at")
-            .first()
-            if self.published_at
-            else None
-        )
+    def read_more(self):
+        """The "Read more" articles (see `surroundings`)."""
+        return self.surroundings().read_more
 
     @property
     def reading_time(self):

@@ -6,11 +6,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import ArchiveIndexView, DetailView, ListView, MonthArchiveView
 
 from . import preview, workflow
-from .models import Article, Author, SlugRedirect, Topic
+from .listings import ListingPaginator, edition_memo
+from .models import NEWEST_FIRST, Article, Author, SlugRedirect, Topic
 from .search import MAX_QUERY_LENGTH, has_words, normalise_query, search_articles
 
 PAGE_SIZE = 10
@@ -25,7 +27,30 @@ class PublishedArticleListMixin:
         return Article.objects.for_listing()
 
 
-class ArticleListView(PublishedArticleListMixin, ListView):
+class ArticleListingMixin(PublishedArticleListMixin):
+    """A listing that costs the same on page 500 of 100,000 articles as on page 1 of two.
+
+    `get_queryset()` gives the listing lean (filters and order: what the index answers); the
+    paginator (articles.listings) takes a page's ids from it, then loads those articles as
+    `published_articles()` does, and remembers the count per edition of the site.
+    """
+
+    def published_articles(self):
+        return Article.objects.published().order_by(*NEWEST_FIRST)
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        return ListingPaginator(
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            # The ids are published articles already; by id alone, never by walking the listing.
+            rows=Article.objects.for_cards(),
+            name=self.request.path,
+        )
+
+
+class ArticleListView(ArticleListingMixin, ListView):
     """The home page. Model: Article. Template: articles/article_list.html.
 
     Context: `article_list` (a page of published articles) and `page_obj`.
@@ -41,16 +66,18 @@ class ArticleDetailView(DetailView):
     """One published article. Template: articles/article_detail.html.
 
     Context: `article`, `related_articles` ("Read more": the editors' picks, then
-    articles sharing topics), `linked_from`, `previous_article`, `next_article`,
-    `take_heading`. Drafts, future articles and unknown slugs are 404; an old slug of a
+    articles sharing topics), `linked_from` (the newest ten) and `linked_from_more` (how
+    many more), `previous_article`, `next_article`, `take_heading`. Drafts, future articles and unknown slugs are 404; an old slug of a
     published article is a 301 to its current URL.
+    The page makes four queries at any size: the article with its byline, its topics,
+    everything around it (`Article.surroundings()`), and the navigation's topics.
     """
 
     template_name = "articles/article_detail.html"
     context_object_name = "article"
 
     def get_queryset(self):
-        return Article.objects.for_listing()
+        return Article.objects.for_article_page()
 
     def get(self, request, *args, **kwargs):
         try:
@@ -72,12 +99,13 @@ class ArticleDetailView(DetailView):
         return moved.article if moved else None
 
     def get_context_data(self, **kwargs):
-        article = self.object
+        around = self.object.surroundings()
         return super().get_context_data(
-            related_articles=article.read_more(),
-            linked_from=article.linked_from.published().with_byline().order_by("-published_at"),
-            previous_article=article.previous_published(),
-            next_article=article.next_published(),
+            related_articles=around.read_more,
+            linked_from=around.linked_from,
+            linked_from_more=around.linked_from_more,
+            previous_article=around.previous,
+            next_article=around.next,
             take_heading=f"{settings.SITE_NAME}’s take",
             **kwargs,
         )
@@ -179,8 +207,11 @@ class SharedPreviewView(PreviewMixin, ArticleDetailView):
         return response
 
 
-class ArchiveMixin:
-    """Date-based archives of published articles (Django's generic date views)."""
+class ArchiveMixin(ArticleListingMixin):
+    """Date-based archives of published articles (Django's generic date views).
+
+    The queryset is lean (ids and dates): it also finds the neighbouring months, one row each.
+    """
 
     date_field = "published_at"
     allow_empty = False
@@ -189,7 +220,7 @@ class ArchiveMixin:
     context_object_name = "article_list"
 
     def get_queryset(self):
-        return Article.objects.for_listing()
+        return self.published_articles().only("published_at")
 
 
 class ArticleArchiveIndexView(ArchiveMixin, ArchiveIndexView):
@@ -203,6 +234,14 @@ class ArticleArchiveIndexView(ArchiveMixin, ArchiveIndexView):
     paginate_by = None
     allow_empty = True
 
+    def get_date_list(self, queryset, date_type=None, ordering="ASC"):
+        # The months with articles: a DISTINCT over every published article, so remembered
+        # for the edition of the site (exact: see articles.listings.edition_memo).
+        parent = super().get_date_list
+        return edition_memo(
+            f"archive-months:{date_type}:{ordering}", lambda: list(parent(queryset, date_type, ordering))
+        )
+
 
 class ArticleMonthArchiveView(ArchiveMixin, MonthArchiveView):
     """/archive/2022/02/: a month's published articles. Template: articles/article_archive_month.html.
@@ -213,8 +252,38 @@ class ArticleMonthArchiveView(ArchiveMixin, MonthArchiveView):
     template_name = "articles/article_archive_month.html"
     month_format = "%m"
 
+    # The month's bounds come before published()'s "until now" in every query here: SQLite
+    # bounds an index range by the first of two upper bounds on a column, and would otherwise
+    # walk the index from today back to the month.
 
-class AuthorDetailView(PublishedArticleListMixin, ListView):
+    def get_dated_queryset(self, **lookup):
+        articles = Article.objects.filter(**lookup).published().order_by(*NEWEST_FIRST).only("published_at")
+        if not articles.exists():
+            raise Http404("No articles were published that month.")
+        return articles
+
+    def get_previous_month(self, date):
+        """The month of the latest published article before this month, or None."""
+        start = self._make_date_lookup_arg(date)
+        earlier = Article.objects.filter(published_at__lt=start).published().order_by(*NEWEST_FIRST)
+        return self._month_of(earlier.values_list("published_at", flat=True).first())
+
+    def get_next_month(self, date):
+        """The month of the earliest published article after this month, or None."""
+        end = self._make_date_lookup_arg(self._get_next_month(date))
+        later = Article.objects.filter(published_at__gte=end).published().order_by("published_at", "id")
+        return self._month_of(later.values_list("published_at", flat=True).first())
+
+    def _month_of(self, moment):
+        return None if moment is None else self._get_current_month(timezone.localdate(moment))
+
+    def get_date_list(self, queryset, date_type=None, ordering="ASC"):
+        # Django lists the month's days here, which the page does not show: a DISTINCT over
+        # the month's articles saved. An empty month is still a 404 (get_dated_queryset).
+        return None
+
+
+class AuthorDetailView(ArticleListingMixin, ListView):
     """An author's page. Models: Author, Article. Template: articles/author_detail.html.
 
     Context: `author`, `article_list` (their published articles) and `page_obj`.
@@ -230,7 +299,7 @@ class AuthorDetailView(PublishedArticleListMixin, ListView):
         return super().get_context_data(author=self.author, **kwargs)
 
 
-class TopicDetailView(PublishedArticleListMixin, ListView):
+class TopicDetailView(ArticleListingMixin, ListView):
     """A topic's page. Models: Topic, Article. Template: articles/topic_detail.html.
 
     Context: `topic`, `article_list` (its published articles) and `page_obj`.
