@@ -5,8 +5,8 @@ Queried with `websearch_to_tsquery`, ranked by `ts_rank`, snippets by `ts_headli
 The newest matches are found in one query, `ORDER BY id DESC LIMIT n`, and the planner
 picks the cheaper way for the word at hand (EXPLAIN ANALYZE, 100,000 articles): for a
 word in a third of them ("battery") it walks the primary key backwards and tests each
-row's vector with `@@`, stopping at the n-th match (3,000 rows read for n = 1,001, about
-1,100 buffers, 3 to 10 ms); for a rare word ("Renault") it asks the GIN index and sorts
+row's vector with `@@`, stopping at the n-th match (3,000 rows read for n = 1,001, 1,135
+buffers, 2.5 ms); for a rare word ("Renault") it asks the GIN index and sorts
 the few matches. `ts_rank` is computed for the rows returned only. Both read the vector
 from the row itself, which migration 0008 keeps out of TOAST.
 """
