@@ -1,18 +1,35 @@
-"""The sitemap (/sitemap.xml): home, published articles, and the topics and authors
-that have any.
+"""The sitemap: an index (/sitemap.xml) of sections, home, published articles, and the
+topics and authors that have any; the articles in pages of at most `ARTICLES_PER_PAGE` URLs.
 
 Locations are absolute on settings.SITE_ORIGIN rather than on the requesting host (the
-default without django.contrib.sites), like the canonical links and the feeds.
+default without django.contrib.sites), like the canonical links and the feeds; so are the
+index's links to its sections (`index`).
+
+Bounded work at any size: an article page reads the articles of one range of ids through
+the primary key; what would need every published article (when the site last changed, the
+topics' and authors' last changes) is remembered for the edition of the site (exact: see
+articles.listings.edition_memo).
 """
 
+import math
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps.views import SitemapIndexItem, x_robots_tag
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger
 from django.db.models import Max, OuterRef, Subquery
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.http import http_date
 
-from .models import Article, Author, Topic
+from .listings import edition_memo
+from .models import NEWEST_FIRST, Article, Author, Topic
+
+# The protocol allows 50,000 URLs in one sitemap file; a smaller page is quicker to make and
+# to fetch (under 1 MB) and still needs few files (twenty for 100,000 articles).
+ARTICLES_PER_PAGE = 5_000
 
 
 class CanonicalOriginSitemap(Sitemap):
@@ -29,6 +46,16 @@ def _latest_change(**filters):
     return Subquery(articles.values("last_modified")[:1])
 
 
+def site_last_changed():
+    """When any published article last changed for readers (None without any)."""
+
+    def latest():
+        articles = Article.objects.published().with_last_modified()
+        return articles.aggregate(latest=Max("last_modified"))["latest"]
+
+    return edition_memo("sitemap:site-last-changed", latest)
+
+
 class HomeSitemap(CanonicalOriginSitemap):
     changefreq = "daily"
     priority = 1.0
@@ -40,49 +67,114 @@ class HomeSitemap(CanonicalOriginSitemap):
         return reverse(item)
 
     def lastmod(self, item):
-        latest = Article.objects.published().with_last_modified().aggregate(latest=Max("last_modified"))
-        return latest["latest"]
+        return site_last_changed()
+
+
+class IdRangePaginator:
+    """Pages of articles by ranges of ids: page n holds the published articles with ids from
+    (n - 1) × per_page + 1 to n × per_page, newest first.
+
+    Each page is one primary-key range: bounded work wherever it lies, where counting off
+    the pages of a newest-first list would read every article before the page. Ids only
+    grow, so a page's URLs change only when its own articles do; a page may hold fewer than
+    `per_page` (ids of drafts, deleted articles), and the number of pages follows the highest
+    id of any article.
+    """
+
+    def __init__(self, per_page):
+        self.per_page = per_page
+
+    @cached_property
+    def num_pages(self):
+        highest = Article.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        return max(1, math.ceil(highest / self.per_page))
+
+    def validate_number(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError) as error:
+            raise PageNotAnInteger("That page number is not an integer") from error
+        if not 1 <= number <= self.num_pages:
+            raise EmptyPage("That page contains no results")
+        return number
+
+    def page(self, number):
+        number = self.validate_number(number)
+        in_range = Article.objects.filter(pk__gt=(number - 1) * self.per_page, pk__lte=number * self.per_page)
+        # Drafts are left out here, not in SQL: SQLite would answer "published and in this
+        # range" by walking every published article in the (status, published_at) index.
+        # `is_live` is the same test as `published()` (tests/test_models.py holds them equal).
+        articles = in_range.only("slug", "status", "published_at", "updated_at").with_last_modified()
+        live = [article for article in articles.order_by(*NEWEST_FIRST) if article.is_live]
+        return Page(live, number, self)
 
 
 class ArticleSitemap(CanonicalOriginSitemap):
     changefreq = "weekly"
     priority = 0.8
+    limit = ARTICLES_PER_PAGE
+
+    @property
+    def paginator(self):
+        return IdRangePaginator(self.limit)
 
     def items(self):
-        return Article.objects.published().with_last_modified().order_by("-published_at", "-id")
+        # Pages come from the paginator; this is for callers that want every article at once.
+        return Article.objects.published().with_last_modified().order_by(*NEWEST_FIRST)
+
+    @cached_property
+    def _url_around_slug(self):
+        return reverse("articles:article-detail", kwargs={"slug": "SLUG"}).rsplit("SLUG", 1)
+
+    def location(self, item):
+        # get_absolute_url() without resolving the URL pattern thousands of times a page: a
+        # slug (a SlugField) needs no quoting, so it is put straight into the pattern's URL.
+        before, after = self._url_around_slug
+        return f"{before}{item.slug}{after}"
 
     def lastmod(self, item):
         return item.last_modified
 
+    def get_latest_lastmod(self):
+        return site_last_changed()
 
-class TopicSitemap(CanonicalOriginSitemap):
+
+class RememberedSitemap(CanonicalOriginSitemap):
+    """A short list (topics, authors) whose last changes need every published article:
+    computed once per edition of the site."""
+
+    def lastmod(self, item):
+        return item.last_update
+
+    def items(self):
+        return edition_memo(f"sitemap:{type(self).__name__}", lambda: list(self.fresh_items()))
+
+    def get_latest_lastmod(self):
+        return max((item.last_update for item in self.items()), default=None)
+
+
+class TopicSitemap(RememberedSitemap):
     changefreq = "daily"
     priority = 0.6
 
-    def items(self):
+    def fresh_items(self):
         return (
             Topic.objects.with_published_articles()
             .annotate(last_update=_latest_change(topics=OuterRef("pk")))
             .order_by("name")
         )
 
-    def lastmod(self, item):
-        return item.last_update
 
-
-class AuthorSitemap(CanonicalOriginSitemap):
+class AuthorSitemap(RememberedSitemap):
     changefreq = "weekly"
     priority = 0.5
 
-    def items(self):
+    def fresh_items(self):
         return (
             Author.objects.with_published_articles()
             .annotate(last_update=_latest_change(author=OuterRef("pk")))
             .order_by("name")
         )
-
-    def lastmod(self, item):
-        return item.last_update
 
 
 sitemaps = {
@@ -91,3 +183,29 @@ sitemaps = {
     "topics": TopicSitemap,
     "authors": AuthorSitemap,
 }
+
+
+@x_robots_tag
+def index(request, sitemaps, sitemap_url_name="sitemap-section"):
+    """/sitemap.xml: django.contrib.sitemaps' `index` view, with the sections' URLs on the
+    site's canonical origin (Django's puts them on the requesting host)."""
+    items = []
+    lastmods = []
+    for section, sitemap_class in sitemaps.items():
+        site = sitemap_class()
+        url = f"{settings.SITE_ORIGIN}{reverse(sitemap_url_name, kwargs={'section': section})}"
+        lastmod = site.get_latest_lastmod()
+        lastmods.append(lastmod)
+        items.append(SitemapIndexItem(url, lastmod))
+        items += [
+            SitemapIndexItem(f"{url}?p={page}", lastmod) for page in range(2, site.paginator.num_pages + 1)
+        ]
+    # As Django's: Last-Modified only when every section knows its own.
+    latest = max(lastmods) if lastmods and None not in lastmods else None
+    return TemplateResponse(
+        request,
+        "sitemap_index.xml",
+        {"sitemaps": items},
+        content_type="application/xml",
+        headers={"Last-Modified": http_date(latest.timestamp())} if latest else None,
+    )

@@ -7,6 +7,7 @@ from django.urls import include, path
 
 from articles.markdownx_views import StaffImageUploadView, StaffMarkdownifyView
 from articles.pagecache import public_page
+from articles.sitemaps import index as sitemap_index
 from articles.sitemaps import sitemaps
 from articles.views import robots_txt
 
@@ -30,7 +31,9 @@ urlpatterns = [
     path(
         "accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"
     ),
-    path("sitemap.xml", public_page(sitemap), {"sitemaps": sitemaps}, name="sitemap"),
+    # An index of sections; the articles' section in pages of ids (articles.sitemaps).
+    path("sitemap.xml", public_page(sitemap_index), {"sitemaps": sitemaps}, name="sitemap"),
+    path("sitemap-<slug:section>.xml", public_page(sitemap), {"sitemaps": sitemaps}, name="sitemap-section"),
     path("robots.txt", robots_txt, name="robots-txt"),
     path("", include("articles.urls")),
 ]

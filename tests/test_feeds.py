@@ -3,6 +3,7 @@
 Feeds are read with feedparser, as a feed reader would; the sitemap with xml.etree.
 """
 
+import math
 import re
 import xml.etree.ElementTree as ET
 from calendar import timegm
@@ -13,6 +14,7 @@ import feedparser
 import pytest
 from django.utils import timezone
 
+from articles import sitemaps
 from articles.feeds import FEED_SIZE
 from articles.models import Article
 from tests.factories import ArticleFactory, AuthorFactory, TopicFactory
@@ -294,15 +296,33 @@ def test_announced_feeds_exist(client, feed_articles):
 # Sitemap and robots.txt
 
 
-def sitemap_entries(client):
+def sitemap_pages(client):
+    """The sitemap files the index at /sitemap.xml lists: {path and query: lastmod}."""
     response = client.get("/sitemap.xml")
     assert response.status_code == 200
     root = ET.fromstring(response.content)
-    assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}urlset"
-    return {
-        url.findtext("sm:loc", namespaces=SITEMAP_NS): url.findtext("sm:lastmod", namespaces=SITEMAP_NS)
-        for url in root.findall("sm:url", SITEMAP_NS)
-    }
+    assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    pages = {}
+    for sitemap in root.findall("sm:sitemap", SITEMAP_NS):
+        location = sitemap.findtext("sm:loc", namespaces=SITEMAP_NS)
+        assert location.startswith(f"{ORIGIN}/"), location
+        pages[location.removeprefix(ORIGIN)] = sitemap.findtext("sm:lastmod", namespaces=SITEMAP_NS)
+    return pages
+
+
+def sitemap_entries(client):
+    """Every URL of every sitemap file the index lists: {location: lastmod}."""
+    entries = {}
+    for page in sitemap_pages(client):
+        response = client.get(page)
+        assert response.status_code == 200, page
+        root = ET.fromstring(response.content)
+        assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}urlset"
+        for url in root.findall("sm:url", SITEMAP_NS):
+            location = url.findtext("sm:loc", namespaces=SITEMAP_NS)
+            assert location not in entries, f"{location} is listed twice"
+            entries[location] = url.findtext("sm:lastmod", namespaces=SITEMAP_NS)
+    return entries
 
 
 def test_sitemap_lists_home_published_articles_and_their_topics_and_authors(client, feed_articles):
@@ -342,6 +362,38 @@ def test_sitemap_gives_when_each_page_last_changed(client, feed_articles):
         f"{ORIGIN}/authors/ada-lovelace/": yesterday,
         f"{ORIGIN}/authors/grace-hopper/": today,
     }
+
+
+def test_sitemap_index_lists_each_section_with_its_last_change(client, feed_articles):
+    Article.objects.filter(pk=feed_articles["other"].pk).update(updated_at=timezone.now() - timedelta(days=1))
+    latest = feed_articles["newer"].updated_at
+    pages = sitemap_pages(client)
+    assert list(pages) == [
+        "/sitemap-home.xml",
+        "/sitemap-articles.xml",
+        "/sitemap-topics.xml",
+        "/sitemap-authors.xml",
+    ]
+    # The latest change to any published article: Grace's was made a day older above.
+    assert set(pages.values()) == {timezone.localtime(latest).isoformat()}
+
+
+def test_sitemap_articles_come_in_pages_of_id_ranges(client, feed_articles, monkeypatch):
+    monkeypatch.setattr(sitemaps, "ARTICLES_PER_PAGE", 2)
+    monkeypatch.setattr(sitemaps.ArticleSitemap, "limit", 2)
+    highest = Article.objects.order_by("-pk").first().pk
+    pages = [page for page in sitemap_pages(client) if page.startswith("/sitemap-articles.xml")]
+    assert len(pages) == math.ceil(highest / 2) > 1
+    for number, page in enumerate(pages, 1):
+        root = ET.fromstring(client.get(page).content)
+        locations = [
+            url.findtext("sm:loc", namespaces=SITEMAP_NS) for url in root.findall("sm:url", SITEMAP_NS)
+        ]
+        expected = Article.objects.published().filter(pk__gt=(number - 1) * 2, pk__lte=number * 2)
+        assert locations == [f"{ORIGIN}{article.get_absolute_url()}" for article in expected]
+    assert client.get(f"/sitemap-articles.xml?p={len(pages) + 1}").status_code == 404
+    assert client.get("/sitemap-articles.xml?p=two").status_code == 404
+    assert client.get("/sitemap-nothing.xml").status_code == 404
 
 
 def test_sitemap_leaves_out_topics_and_authors_with_only_hidden_articles(client):
