@@ -297,14 +297,14 @@ def test_a_reader_can_open_a_seeded_article_and_its_linked_from_list(client):
 
 def test_readers_get_the_seeded_articles_at_once_not_a_cached_page(client):
     seed(5)  # the authors and topics now exist: the next run saves nothing through the ORM
-    assert client.get("/sitemap.xml").headers["X-Page-Cache"] == "miss"
-    assert client.get("/sitemap.xml").headers["X-Page-Cache"] == "hit"
+    assert client.get("/sitemap-articles.xml").headers["X-Page-Cache"] == "miss"
+    assert client.get("/sitemap-articles.xml").headers["X-Page-Cache"] == "hit"
     edition = PageEdition.objects.get().token
 
     seed(5, seed=8)
 
     assert PageEdition.objects.get().token != edition
-    response = client.get("/sitemap.xml")
+    response = client.get("/sitemap-articles.xml")
     assert response.headers["X-Page-Cache"] == "miss"
     newest = Article.objects.order_by("-id").first()
     assert newest.get_absolute_url() in response.content.decode()
