@@ -122,16 +122,6 @@ class ArticleSitemap(CanonicalOriginSitemap):
         # Pages come from the paginator; this is for callers that want every article at once.
         return Article.objects.published().with_last_modified().order_by(*NEWEST_FIRST)
 
-    @cached_property
-    def _url_around_slug(self):
-        return reverse("articles:article-detail", kwargs={"slug": "SLUG"}).rsplit("SLUG", 1)
-
-    def location(self, item):
-        # get_absolute_url() without resolving the URL pattern thousands of times a page: a
-        # slug (a SlugField) needs no quoting, so it is put straight into the pattern's URL.
-        before, after = self._url_around_slug
-        return f"{before}{item.slug}{after}"
-
     def lastmod(self, item):
         return item.last_modified
 
