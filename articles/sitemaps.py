@@ -71,23 +71,25 @@ class HomeSitemap(CanonicalOriginSitemap):
 
 
 class IdRangePaginator:
-    """Pages of articles by ranges of ids: page n holds the published articles with ids from
-    (n - 1) × per_page + 1 to n × per_page, newest first.
+    """Pages of articles by ranges of ids, the highest first: page n holds the published
+    articles among the `per_page` ids below those of page n - 1, newest first.
 
     Each page is one primary-key range: bounded work wherever it lies, where counting off
-    the pages of a newest-first list would read every article before the page. Ids only
-    grow, so a page's URLs change only when its own articles do; a page may hold fewer than
-    `per_page` (ids of drafts, deleted articles), and the number of pages follows the highest
-    id of any article.
+    the pages of a newest-first list would read every article before the page. Page 1 holds
+    the articles written last; a page may hold fewer than `per_page` (ids of drafts, deleted
+    articles), and the number of pages follows the highest id of any article.
     """
 
     def __init__(self, per_page):
         self.per_page = per_page
 
     @cached_property
+    def top(self):
+        return Article.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+    @cached_property
     def num_pages(self):
-        highest = Article.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-        return max(1, math.ceil(highest / self.per_page))
+        return max(1, math.ceil(self.top / self.per_page))
 
     def validate_number(self, number):
         try:
@@ -100,7 +102,8 @@ class IdRangePaginator:
 
     def page(self, number):
         number = self.validate_number(number)
-        in_range = Article.objects.filter(pk__gt=(number - 1) * self.per_page, pk__lte=number * self.per_page)
+        highest = self.top - (number - 1) * self.per_page
+        in_range = Article.objects.filter(pk__gt=highest - self.per_page, pk__lte=highest)
         # Drafts are left out here, not in SQL: SQLite would answer "published and in this
         # range" by walking every published article in the (status, published_at) index.
         # `is_live` is the same test as `published()` (tests/test_models.py holds them equal).

@@ -67,10 +67,10 @@ class ArticleDetailView(DetailView):
 
     Context: `article`, `related_articles` ("Read more": the editors' picks, then
     articles sharing topics), `linked_from` (the newest ten) and `linked_from_more` (how
-    many more), `previous_article`, `next_article`, `take_heading`. Drafts, future articles and unknown slugs are 404; an old slug of a
-    published article is a 301 to its current URL.
-    The page makes four queries at any size: the article with its byline, its topics,
-    everything around it (`Article.surroundings()`), and the navigation's topics.
+    many more), `previous_article`, `next_article`, `take_heading`. Drafts, future articles
+    and unknown slugs are 404; an old slug of a published article is a 301 to its current
+    URL. Four queries at any size: the article with its byline, its topics, everything
+    around it (`Article.surroundings()`), and the navigation's topics.
     """
 
     template_name = "articles/article_detail.html"

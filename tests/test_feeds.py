@@ -378,19 +378,26 @@ def test_sitemap_index_lists_each_section_with_its_last_change(client, feed_arti
     assert set(pages.values()) == {timezone.localtime(latest).isoformat()}
 
 
-def test_sitemap_articles_come_in_pages_of_id_ranges(client, feed_articles, monkeypatch):
-    monkeypatch.setattr(sitemaps, "ARTICLES_PER_PAGE", 2)
-    monkeypatch.setattr(sitemaps.ArticleSitemap, "limit", 2)
+def test_sitemap_articles_come_in_pages_of_id_ranges_the_highest_first(client, feed_articles, monkeypatch):
+    monkeypatch.setattr(sitemaps.ArticleSitemap, "limit", 3)
     highest = Article.objects.order_by("-pk").first().pk
     pages = [page for page in sitemap_pages(client) if page.startswith("/sitemap-articles.xml")]
-    assert len(pages) == math.ceil(highest / 2) > 1
-    for number, page in enumerate(pages, 1):
+    assert pages[:2] == ["/sitemap-articles.xml", "/sitemap-articles.xml?p=2"]
+    assert len(pages) == math.ceil(highest / 3)
+    for number, page in enumerate(pages[:4], 1):  # ids run high on a database used before
         root = ET.fromstring(client.get(page).content)
         locations = [
             url.findtext("sm:loc", namespaces=SITEMAP_NS) for url in root.findall("sm:url", SITEMAP_NS)
         ]
-        expected = Article.objects.published().filter(pk__gt=(number - 1) * 2, pk__lte=number * 2)
+        top = highest - (number - 1) * 3
+        expected = Article.objects.published().filter(pk__gt=top - 3, pk__lte=top)
         assert locations == [f"{ORIGIN}{article.get_absolute_url()}" for article in expected]
+    # The first page: the last three articles written, of which readers see Grace's alone
+    # (the draft and the scheduled one came after it).
+    first = ET.fromstring(client.get(pages[0]).content)
+    assert [url.findtext("sm:loc", namespaces=SITEMAP_NS) for url in first.findall("sm:url", SITEMAP_NS)] == [
+        f"{ORIGIN}{feed_articles['other'].get_absolute_url()}"
+    ]
     assert client.get(f"/sitemap-articles.xml?p={len(pages) + 1}").status_code == 404
     assert client.get("/sitemap-articles.xml?p=two").status_code == 404
     assert client.get("/sitemap-nothing.xml").status_code == 404
