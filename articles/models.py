@@ -522,6 +522,19 @@ class Article(models.Model):
         return self.surroundings().read_more
 
     @property
+    def first_topic(self):
+        """The article's first topic by name (a card's kicker), or None.
+
+        From the topics prefetched with the article where they were, without the related
+        manager `article.topics.all` makes on every call (a listing asks for ten).
+        """
+        try:
+            topics = self._prefetched_objects_cache["topics"]
+        except (AttributeError, KeyError):
+            return self.topics.first()
+        return topics[0] if topics else None
+
+    @property
     def reading_time(self):
         """Whole minutes, at least one."""
         return max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
