@@ -25,6 +25,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Min
 from django.http import HttpResponse
+from django.middleware.csp import get_nonce
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
@@ -108,6 +109,10 @@ _DROPPED_HEADERS = {
     "etag",
     "last-modified",
     "content-length",
+    # Set on every answer by django.middleware.csp (outside this one), so that a stored page
+    # gets the policy in force now.
+    "content-security-policy",
+    "content-security-policy-report-only",
 }
 
 
@@ -137,7 +142,7 @@ class PageCacheMiddleware:
             return self._answer(request, edition, stored, hit=True)
 
         response = self.get_response(request)
-        if not self._may_store(response):
+        if not self._may_store(request, response):
             return response
         stored = {
             "content": response.content,
@@ -164,9 +169,12 @@ class PageCacheMiddleware:
         )
 
     @staticmethod
-    def _may_store(response):
+    def _may_store(request, response):
         return (
             getattr(response, "public_page", False)
+            # A page whose render used the CSP nonce would hand that one nonce to every
+            # reader, and the policy on a later answer names a new one: never stored.
+            and not get_nonce(request)
             and response.status_code == 200
             and not response.streaming
             and not response.cookies

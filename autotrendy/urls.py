@@ -45,3 +45,5 @@ admin.site.site_header = f"{settings.SITE_NAME} newsroom"
 admin.site.site_title = f"{settings.SITE_NAME} admin"
 admin.site.index_title = "Articles, authors and topics"
 admin.site.site_url = "/"
+
+handler500 = "autotrendy.errors.server_error"
