@@ -79,7 +79,8 @@ def test_a_cache_that_does_not_answer_makes_it_503_and_says_which(client, settin
     port = closed_port()
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # What production runs: the cache that fails open for pages, not for /healthz.
+            "BACKEND": "autotrendy.cache.FailOpenRedisCache",
             "LOCATION": f"redis://127.0.0.1:{port}/0",
         }
     }
