@@ -6,6 +6,7 @@ variable (see the table in README.md); the defaults are for local development.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -68,6 +69,11 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "markdownx",
     "simple_history",
+    # Logins: lockout after failed attempts, optional two-factor codes (logins/, README "Logins").
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "logins",
     "articles",
 ]
 
@@ -84,12 +90,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the two-factor step.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records who made each revision of an article.
     "simple_history.middleware.HistoryRequestMiddleware",
     # A newsroom save that meets a database failure shows the editor's text again (admin_saves).
     "articles.admin_saves.DatabaseFailureMiddleware",
+    # Turns a login refused by the lockout into its page (logins.lockout); last, as axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "autotrendy.urls"
@@ -281,6 +291,34 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+
+# Logins (logins/): after LOGIN_FAILURE_LIMIT failed attempts in a row for one account, or
+# from one address, logins from there wait LOGIN_LOCKOUT_MINUTES from the last failure
+# (attempts during the wait are refused and do not lengthen it, so the page's "try again in
+# N minutes" stays true). Kept in the database (django-axes), so every worker and node
+# sees the same count, a Redis restart or eviction forgets nothing, and editors can see
+# and lift lockouts in the admin (Access attempts).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_VERBOSE = False  # no banner on every manage.py command
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "logins.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "logins.client_ip.client_ip"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
+# How many proxies in front of Django set X-Forwarded-For (deploy/nginx.conf: 1). 0: none,
+# the client is the socket's peer. Never more than there are: the header is forgeable.
+TRUSTED_PROXIES = int(os.environ.get("DJANGO_TRUSTED_PROXIES", "0"))
+# Two-factor codes (django-otp): what authenticator apps show as the account's issuer.
+OTP_TOTP_ISSUER = SITE_NAME
+# The admin never shows a device's secret key or QR code (editors may delete devices).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # A login without ?next= lands on the newsroom, not on a 404.
 LOGIN_URL = "admin:login"

@@ -203,6 +203,8 @@ def admin_screens(base, article):
         "topics": f"{base}/admin/articles/topic/",
         "add topic": f"{base}/admin/articles/topic/add/",
         "password change": f"{base}/admin/password_change/",
+        "two-factor setting": f"{base}/admin/two-factor/",
+        "access attempts (lockouts)": f"{base}/admin/axes/accessattempt/",
     }
 
 
@@ -317,3 +319,60 @@ def test_the_newsroom_journey_keeps_to_the_policy(live_server, page, settings, t
 @override_settings(SECURE_CSP={})
 def test_without_a_policy_no_header_is_sent(client, db):
     assert "Content-Security-Policy" not in client.get("/")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_factor_and_the_lockout_keep_to_the_policy(live_server, page):
+    """An editor turns on two-factor codes (QR code), logs in with a code; someone guessing
+    passwords meets the lockout page. Screenshots: logins-*.png."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.browser import screenshot
+    from tests.test_logins import code
+
+    editor = newsroom_member(EDITORS, username="erin", byline="Erin Editor")
+    base = live_server.url
+    watch = ViolationWatch(page)
+
+    watch.visit(base + "/admin/login/")
+    page.fill("#id_username", "erin")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(re.compile(r".*/admin/$"))
+    page.get_by_role("link", name="Two-factor login").click()
+    page.wait_for_selector(".two-factor__qr svg")
+    screenshot(page, "logins-1-two-factor-setup")
+    device = TOTPDevice.objects.get(user=editor)
+    page.fill("#id_otp_token", code(device))
+    page.click("input[type=submit]")
+    page.wait_for_selector(".messagelist .success")
+    assert "Two-factor login is on" in page.locator(".messagelist").inner_text()
+    assert watch.collect() == []
+
+    page.click("#logout-form button")
+    page.wait_for_load_state("load")
+    watch.visit(base + "/admin/login/")
+    page.fill("#id_username", "erin")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(re.compile(r".*/admin/login/code/$"))
+    screenshot(page, "logins-2-code-step")
+    page.fill("#id_otp_token", code(device, steps_ahead=1))
+    page.click("input[type=submit]")
+    page.wait_for_url(re.compile(r".*/admin/$"))
+    assert watch.collect() == []
+
+    page.context.clear_cookies()
+    watch.visit(base + "/admin/login/")
+    for _ in range(5):
+        page.fill("#id_username", "erin")
+        page.fill("#id_password", "not the password")
+        page.click("input[type=submit]")
+        page.wait_for_load_state("load")
+    assert (
+        "Too many failed attempts: try again in 15 minutes or ask an editor to unlock you."
+        in page.inner_text("body")
+    )
+    screenshot(page, "logins-3-locked-out")
+    assert watch.collect() == []
