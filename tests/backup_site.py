@@ -130,6 +130,11 @@ def pages(client):
             response.get("Location"),
             PAGE_NONCE.sub("", response.content.decode()),
         ]
+    # Each engine ranks and quotes matches its own way (README, "Search"): the same articles found.
+    response = client.get("/search/?q=battery")
+    seen["/search/?q=battery"] = sorted(
+        set(re.findall(r'href="(/articles/[^"]+)"', response.content.decode()))
+    )
     return seen
 
 
