@@ -13,6 +13,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from articles.embeds import FRAME_SOURCES as VIDEO_FRAME_SOURCES
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -288,7 +290,8 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, *env_list("DJANGO_CSP_IMG_SRC")],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
-    "frame-src": [CSP.NONE],
+    # The click-to-load video players, and nothing else (articles.embeds).
+    "frame-src": list(VIDEO_FRAME_SOURCES),
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
     "form-action": [CSP.SELF],

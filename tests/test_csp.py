@@ -230,6 +230,32 @@ def test_every_reader_page_keeps_to_the_policy(live_server, page):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_video_loads_its_player_within_the_policy(live_server, page):
+    """The click-to-load player (static/js/video.js) frames only what frame-src allows."""
+    article = ArticleFactory(
+        published=True, body="A drive in the new van.\n\nhttps://www.youtube.com/watch?v=dQw4w9WgXcQ\n\nMore text."
+    )
+    watch = ViolationWatch(page)
+    assert watch.visit(live_server.url + article.get_absolute_url()) == []
+
+    page.click("a.video-embed__link")
+    page.wait_for_selector("iframe.video-embed__frame")
+
+    assert watch.collect() == []
+    # The same page framing anything else is reported.
+    page.evaluate(
+        """() => {
+        const frame = document.createElement("iframe");
+        frame.src = "https://www.youtube.com/embed/dQw4w9WgXcQ";
+        document.body.append(frame);
+    }"""
+    )
+    page.wait_for_timeout(500)
+    assert any(violation.startswith("frame-src") for violation in watch.collect())
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_watch_sees_what_the_policy_blocks(live_server, page):
     """Guards the tests above: an inline script and a style attribute are reported."""
     ArticleFactory(published=True)
