@@ -233,7 +233,8 @@ def test_every_reader_page_keeps_to_the_policy(live_server, page):
 def test_a_video_loads_its_player_within_the_policy(live_server, page):
     """The click-to-load player (static/js/video.js) frames only what frame-src allows."""
     article = ArticleFactory(
-        published=True, body="A drive in the new van.\n\nhttps://www.youtube.com/watch?v=dQw4w9WgXcQ\n\nMore text."
+        published=True,
+        body="A drive in the new van.\n\nhttps://www.youtube.com/watch?v=dQw4w9WgXcQ\n\nMore text.",
     )
     watch = ViolationWatch(page)
     assert watch.visit(live_server.url + article.get_absolute_url()) == []

@@ -221,8 +221,12 @@ def test_a_login_goes_where_it_was_asked_to_but_never_off_site(client, staff):
         (2, "10.6.6.6, 203.0.113.9, 192.0.2.50", "", "203.0.113.9"),
         # Fewer entries than proxies: not to be trusted, the socket's peer.
         (2, "203.0.113.9", "198.51.100.1", "198.51.100.1"),
-        # A unix socket with no header: one shared, safe address.
-        (1, "", "", "unknown"),
+        # A unix socket with no header: one shared bucket, no address.
+        (1, "", "", None),
+        # A proxy that writes something else than an address: not an address.
+        (1, "unknown", "", None),
+        # Addresses are normalised, so one client is one count.
+        (1, "2001:DB8::0:1", "", "2001:db8::1"),
     ],
 )
 def test_the_client_address_comes_only_from_what_trusted_proxies_wrote(
@@ -232,6 +236,19 @@ def test_the_client_address_comes_only_from_what_trusted_proxies_wrote(
     request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR=remote)
 
     assert client_ip(request) == expected
+
+
+def test_clients_without_an_address_share_one_count(client, db, settings):
+    settings.TRUSTED_PROXIES = 1
+    StaffUserFactory(username="fay")
+    for name in ["ana", "ben", "cy", "dee", "eve"]:
+        log_in(client, name, "guess", REMOTE_ADDR="")
+
+    assert log_in(client, "fay", PASSWORD, REMOTE_ADDR="").status_code == 429
+    assert (
+        log_in(client, "fay", PASSWORD, REMOTE_ADDR="", HTTP_X_FORWARDED_FOR="198.51.100.3").status_code
+        == 302
+    )
 
 
 def test_behind_nginx_each_reader_address_is_counted_on_its_own(client, db, settings):
