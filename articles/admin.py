@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.urls import reverse
+from django.urls import path, reverse
 from markdownx.admin import MarkdownxModelAdmin
 
 from . import desk, workflow
 from .forms import ArticleAdminForm, AuthorAdminForm
 from .models import Article, ArticleEvent, Author, SlugRedirect, Topic
+from .profile import MyProfileView
 
 
 class MineFilter(admin.SimpleListFilter):
@@ -194,6 +195,11 @@ class AuthorAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["user"]
+
+    def get_urls(self):
+        # "My profile": the logged-in user's own byline, whatever their role (articles.profile).
+        mine = path("mine/", self.admin_site.admin_view(MyProfileView.as_view()), name="articles_author_mine")
+        return [mine, *super().get_urls()]
 
 
 @admin.register(Topic)
