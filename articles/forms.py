@@ -11,7 +11,7 @@ from markdownx.widgets import AdminMarkdownxWidget
 
 from . import images, workflow
 from .images import kept
-from .models import Article, Author
+from .models import Article, Author, BodyImage
 
 
 class MarkdownImageUploadForm(ImageForm):
@@ -35,8 +35,13 @@ class MarkdownImageUploadForm(ImageForm):
         return self.cleaned_data
 
     def save(self, commit=True):
+        """Store the image as a BodyImage (its renditions follow, articles.signals); its URL."""
         image = self.cleaned_data["image"]
-        return self._save(image, image.name, commit)
+        if not commit:
+            return self._save(image, image.name, commit)
+        body_image = BodyImage()
+        body_image.image.save(self.get_unique_file_name(image.name), image, save=True)
+        return body_image.image.url
 
 
 class ArticleMarkdownWidget(AdminMarkdownxWidget):
@@ -173,6 +178,9 @@ class ArticleAdminForm(ImageFieldCleaningMixin, forms.ModelForm):
             "take",
             "cover",
             "cover_alt",
+            "cover_caption",
+            "cover_credit",
+            "cover_licence",
             "author",
             "topics",
             "related",
