@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
-from django.urls import reverse
+from django.urls import path, reverse
 from markdownx.admin import MarkdownxModelAdmin
 
 from . import desk, workflow
 from .admin_saves import DatabaseFailureMixin
 from .forms import ArticleAdminForm, AuthorAdminForm
 from .models import Article, ArticleCoauthor, ArticleEvent, Author, SlugRedirect, Topic
+from .profile import MyProfileView
 
 
 class MineFilter(admin.SimpleListFilter):
@@ -243,6 +244,11 @@ class AuthorAdmin(DatabaseFailureMixin, admin.ModelAdmin):
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["user"]
+
+    def get_urls(self):
+        # "My profile": the logged-in user's own byline, whatever their role (articles.profile).
+        mine = path("mine/", self.admin_site.admin_view(MyProfileView.as_view()), name="articles_author_mine")
+        return [mine, *super().get_urls()]
 
 
 @admin.register(Topic)
