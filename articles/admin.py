@@ -6,6 +6,7 @@ from django.utils.formats import date_format
 from markdownx.admin import MarkdownxModelAdmin
 
 from . import assignments, desk, queues, workflow
+from .admin_saves import DatabaseFailureMixin
 from .forms import ArticleAdminForm, AuthorAdminForm
 from .models import Article, ArticleEvent, Author, SlugRedirect, Topic
 
@@ -55,7 +56,7 @@ class QueueChangeList(ChangeList):
 
 
 @admin.register(Article)
-class ArticleAdmin(MarkdownxModelAdmin):
+class ArticleAdmin(DatabaseFailureMixin, MarkdownxModelAdmin):
     form = ArticleAdminForm
     list_display = ["title", "author", "status_badge", "published_at", "review_assignment", "topic_list"]
     list_filter = [QueueFilter, MineFilter, "status", "author", "topics"]
@@ -263,7 +264,7 @@ class SlugRedirectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(DatabaseFailureMixin, admin.ModelAdmin):
     form = AuthorAdminForm
     list_display = ["name", "slug", "user"]
     search_fields = ["name"]
@@ -272,7 +273,7 @@ class AuthorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(DatabaseFailureMixin, admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}

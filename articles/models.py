@@ -47,6 +47,22 @@ def _around_slug(name, script_prefix, urlconf):
     return tuple(reverse(name, urlconf=urlconf, kwargs={"slug": "SLUG"}).rsplit("SLUG", 1))
 
 
+class NamedPage(models.Model):
+    """Something with a name and a reader page of its own, addressed by its slug."""
+
+    url_name = None  # the URL pattern of its page
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return slug_url(self.url_name, self.slug)
+
+
 class AuthorQuerySet(models.QuerySet):
     def with_published_articles(self):
         """Authors with at least one article readers can see.
@@ -60,7 +76,7 @@ class AuthorQuerySet(models.QuerySet):
         return self.alias(first_published=Subquery(first)).filter(first_published__isnull=False)
 
 
-class Author(models.Model):
+class Author(NamedPage):
     """A byline. Staff get one through `user`; outside contributors need no account."""
 
     name = models.CharField(max_length=120)
@@ -82,15 +98,7 @@ class Author(models.Model):
     )
 
     objects = AuthorQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-    def get_absolute_url(self):
-        return slug_url("articles:author-detail", self.slug)
+    url_name = "articles:author-detail"
 
 
 class TopicQuerySet(models.QuerySet):
@@ -115,21 +123,13 @@ class TopicQuerySet(models.QuerySet):
         return self.alias(first_published=Subquery(first)).filter(first_published__isnull=False)
 
 
-class Topic(models.Model):
+class Topic(NamedPage):
     name = models.CharField(max_length=80, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
 
     objects = TopicQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-    def get_absolute_url(self):
-        return slug_url("articles:topic-detail", self.slug)
+    url_name = "articles:topic-detail"
 
 
 class ArticleQuerySet(models.QuerySet):
