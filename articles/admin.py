@@ -75,7 +75,7 @@ class ArticleAdmin(DatabaseFailureMixin, MarkdownxModelAdmin):
             byline = ["topics", "related"]
         return [
             (None, {"fields": ["title", "slug", "standfirst", "body", "take", "expected_version"]}),
-            ("Cover", {"fields": ["cover", "cover_alt"]}),
+            ("Cover", {"fields": ["cover", "cover_alt", "cover_caption", "cover_credit", "cover_licence"]}),
             ("Byline and links", {"fields": byline}),
             (
                 "Workflow",

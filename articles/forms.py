@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from markdownx.forms import ImageForm
 
 from . import images, workflow
-from .models import Article, Author
+from .models import Article, Author, BodyImage
 
 
 class MarkdownImageUploadForm(ImageForm):
@@ -28,8 +28,13 @@ class MarkdownImageUploadForm(ImageForm):
         return self.cleaned_data
 
     def save(self, commit=True):
+        """Store the image as a BodyImage (its renditions follow, articles.signals); its URL."""
         image = self.cleaned_data["image"]
-        return self._save(image, image.name, commit)
+        if not commit:
+            return self._save(image, image.name, commit)
+        body_image = BodyImage()
+        body_image.image.save(self.get_unique_file_name(image.name), image, save=True)
+        return body_image.image.url
 
 
 class ImageFieldCleaningMixin:
@@ -71,6 +76,9 @@ class ArticleAdminForm(ImageFieldCleaningMixin, forms.ModelForm):
             "take",
             "cover",
             "cover_alt",
+            "cover_caption",
+            "cover_credit",
+            "cover_licence",
             "author",
             "topics",
             "related",

@@ -286,14 +286,16 @@ class ArticleMonthArchiveView(ArchiveMixin, MonthArchiveView):
 class AuthorDetailView(ArticleListingMixin, ListView):
     """An author's page. Models: Author, Article. Template: articles/author_detail.html.
 
-    Context: `author`, `article_list` (their published articles) and `page_obj`.
+    Context: `author`, `article_list` (the published articles they wrote or co-wrote) and
+    `page_obj`.
     """
 
     template_name = "articles/author_detail.html"
 
     def get_queryset(self):
         self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
-        return self.published_articles().filter(author=self.author)
+        # Written alone, as lead author or as a co-author.
+        return self.published_articles().by_author(self.author)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)

@@ -120,7 +120,10 @@ def test_staff_uploads_an_image_and_gets_markdown_for_it(
     assert response.status_code == 200
     path = stored_path(response)
     assert path.suffix == f".{EXTENSIONS[image_format]}"
-    assert stored_files() == [path]
+    # The upload, and the renditions made from it at once (none for a GIF).
+    stem = path.name.rsplit(".", 1)[0]
+    assert path in stored_files()
+    assert all(file == path or file.name.startswith(f"{stem}-32w.") for file in stored_files())
     with Image.open(path) as stored:
         assert stored.format == image_format
         assert stored.size == (32, 24)
