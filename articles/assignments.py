@@ -57,7 +57,7 @@ def _own_words(article):
     owners = getattr(workflow, "word_owners", None)
     if owners is not None:
         return owners(article)
-    return {pk for pk in (article.author.user_id, article.created_by_id) if pk is not None}
+    return article.byline_user_ids() | ({article.created_by_id} - {None})
 
 
 def reviewer_name(user):
