@@ -321,10 +321,15 @@ def test_the_newsroom_journey_keeps_to_the_policy(live_server, page, settings, t
     page.fill("#id_body", "## Heading\n\nSome **bold** text.\n\n")
     page.wait_for_selector(".markdownx-preview strong", timeout=10_000)
     page.evaluate(DROP_IMAGE, PNG)
-    page.wait_for_function("() => document.querySelector('#id_body').value.includes('![')", timeout=10_000)
-    page.wait_for_selector(".markdownx-preview img", timeout=10_000)
+    # The editor (static/js/editor.js) asks for the alt text, then inserts the image.
+    page.locator("dialog.editor-alt[open]").wait_for()
+    page.fill("#editor-alt-text", "A single red pixel")
+    page.click(".editor-alt__insert")
+    page.wait_for_function("() => document.querySelector('#id_body').value.includes('![A single red pixel]')")
+    preview_image = page.locator(".markdownx-preview img")
+    preview_image.wait_for()
     page.wait_for_function(
-        "() => [...document.querySelectorAll('.markdownx-preview img')].every((i) => i.complete && i.naturalWidth > 0)"
+        "(img) => img.complete && img.naturalWidth > 0", arg=preview_image.element_handle(), timeout=10_000
     )
     assert watch.collect() == []
 
