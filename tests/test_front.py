@@ -20,8 +20,8 @@ import sys
 import textwrap
 import time
 from dataclasses import dataclass
-from urllib.parse import urlencode
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from PIL import Image
