@@ -39,6 +39,6 @@ def test_a_search_snippet_keeps_a_heading_apart_from_the_text_after_it(client):
     )
 
     html = client.get("/search/", {"q": "sodium"}).content.decode()
-    snippet = re.search(r'<p class="search-result__snippet">(.*?)</p>', html, re.S)[1]
+    snippet = re.search(r'<p class="search-result__snippet">(.*?)</p>', html, re.DOTALL)[1]
 
     assert "now — <mark>Sodium</mark> is" in snippet, snippet
