@@ -355,9 +355,21 @@ class CompareView(DeskView):
 
 
 class RestoreView(DeskView):
-    """POST: make revision `history_id` the article's content again; back to the article."""
+    """POST: make revision `history_id` the article's content again; back to the article.
 
-    http_method_names = ["post"]
+    GET: the confirmation page of a restore (the history page asks in a dialog when the
+    article is live; this page is that dialog for browsers without JavaScript). Template:
+    admin/articles/article/confirm_restore.html. Context: `original`, `revision`.
+    """
+
+    http_method_names = ["get", "post"]
+
+    def get(self, request, object_id, history_id):
+        article = self.get_article(object_id, edit=True)
+        historical = get_object_or_404(article.history.all(), history_id=history_id)
+        return self.render(
+            "admin/articles/article/confirm_restore.html", article, "Restore", revision=historical
+        )
 
     def post(self, request, object_id, history_id):
         article = self.get_article(object_id, edit=True)
