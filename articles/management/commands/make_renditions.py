@@ -65,9 +65,7 @@ class Command(BaseCommand):
         prefix = url_prefix(storage)  # "/media/", or the bucket's URL on object storage
         media = re.compile(re.escape(prefix) + r"""([^\s)"'<>?#]+)""")
         article_ids, known = [], set(BodyImage.objects.values_list("image", flat=True))
-        for article in (
-            Article.objects.filter(body__contains=prefix).only("id", "body").iterator()
-        ):
+        for article in Article.objects.filter(body__contains=prefix).only("id", "body").iterator():
             names = set(media.findall(article.body))
             if names:
                 article_ids.append(article.pk)
