@@ -200,6 +200,10 @@ def admin_screens(base, article):
             f"{base}/admin/articles/article/{article.pk}/history/compare/"
             f"?from={history.first().history_id}&to={history.last().history_id}"
         ),
+        "restore, confirmation": (
+            f"{base}/admin/articles/article/{article.pk}/history/{history.first().history_id}/restore/"
+        ),
+        "my profile": f"{base}/admin/articles/author/mine/",
         "authors": f"{base}/admin/articles/author/",
         "author": f"{base}/admin/articles/author/{article.author.pk}/change/",
         "topics": f"{base}/admin/articles/topic/",
