@@ -72,9 +72,9 @@ INSTALLED_APPS = [
     "markdownx",
     "simple_history",
     # Logins: lockout after failed attempts, optional two-factor codes (logins/, README "Logins").
-    "axes",
+    "logins.apps.LockoutsConfig",  # django-axes
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "logins.apps.TwoFactorDevicesConfig",  # django_otp.plugins.otp_totp
     "logins",
     "articles",
 ]
