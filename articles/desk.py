@@ -250,6 +250,13 @@ def assign_from_request(model_admin, request, article, data=None):
                 else ""
             )
             model_admin.message_user(request, event.comment + told, messages.SUCCESS)
+            if reviewer is not None and not reviewer.email:
+                model_admin.message_user(
+                    request,
+                    f"{assignments.reviewer_name(reviewer)} has no email address: nobody told them, "
+                    "tell them yourself.",
+                    messages.WARNING,
+                )
     return _back_to(article, request.user)
 
 
