@@ -1,7 +1,6 @@
 from urllib.parse import urlencode
 
 from django import forms
-from django.conf import settings
 from django.urls import reverse
 from django.utils.html import format_html
 from markdownx.forms import ImageForm
@@ -19,7 +18,7 @@ class MarkdownImageUploadForm(ImageForm):
     """
 
     def clean_image(self):
-        return images.clean_upload(self.cleaned_data["image"], max_edge=settings.IMAGE_UPLOAD_MAX_EDGE)
+        return images.clean_upload(self.cleaned_data["image"])
 
     def clean(self):
         # markdownx's clean() returns the upload itself, which Django would then keep
@@ -32,32 +31,23 @@ class MarkdownImageUploadForm(ImageForm):
         return self._save(image, image.name, commit)
 
 
-class ImageFieldCleaningMixin:
-    """Run the named image fields through Pillow's checks and re-encoding."""
+class BoundedImageField(forms.ImageField):
+    """A cover or photo upload, checked and cleaned by `images.clean_upload`.
 
-    image_fields = ()
+    Django's ImageField opens the file with Pillow before anything else, and Pillow's own
+    decompression-bomb check would call a huge image "not a valid image": the byte limit
+    and the pixel budget are checked first, from the header, so the editor learns why.
+    An unchanged field keeps its stored file (Django calls no to_python for it).
+    """
 
-    def _clean_image_field(self, name):
-        value = self.cleaned_data.get(name)
-        # An unchanged field holds the stored FieldFile, not a new upload.
-        if value and hasattr(value, "content_type"):
-            return images.clean_upload(value)
-        return value
-
-    def clean(self):
-        cleaned = super().clean()
-        for name in self.image_fields:
-            if name in cleaned and name not in self.errors:
-                try:
-                    cleaned[name] = self._clean_image_field(name)
-                except forms.ValidationError as error:
-                    self.add_error(name, error)
-        return cleaned
+    def to_python(self, data):
+        if data and hasattr(data, "size"):
+            images.check_upload_budget(data)
+        upload = super().to_python(data)
+        return images.clean_upload(upload) if upload else upload
 
 
-class ArticleAdminForm(ImageFieldCleaningMixin, forms.ModelForm):
-    image_fields = ("cover",)
-
+class ArticleAdminForm(forms.ModelForm):
     # The version this form was opened at (optimistic locking, see clean()).
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -76,6 +66,7 @@ class ArticleAdminForm(ImageFieldCleaningMixin, forms.ModelForm):
             "related",
         ]
         widgets = {"cover": forms.ClearableFileInput(attrs={"accept": images.ACCEPT_ATTRIBUTE})}
+        field_classes = {"cover": BoundedImageField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,10 +109,9 @@ class ArticleAdminForm(ImageFieldCleaningMixin, forms.ModelForm):
             ) from None
 
 
-class AuthorAdminForm(ImageFieldCleaningMixin, forms.ModelForm):
-    image_fields = ("photo",)
-
+class AuthorAdminForm(forms.ModelForm):
     class Meta:
         model = Author
         fields = ["name", "slug", "bio", "photo", "user"]
         widgets = {"photo": forms.ClearableFileInput(attrs={"accept": images.ACCEPT_ATTRIBUTE})}
+        field_classes = {"photo": BoundedImageField}

@@ -268,7 +268,14 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 # How long a draft's share link stays valid.
 PREVIEW_LINK_MAX_AGE = 7 * 24 * 60 * 60
 
-# Uploaded images (body images, covers, author photos): what Pillow will accept.
+# Uploaded images (body images, covers, author photos): what Pillow will accept
+# (articles/images/uploads.py). The pixel budget counts every frame (width × height ×
+# frames), and is smaller for the kinds of image that cost more memory per pixel, so that
+# decoding one takes at most IMAGE_UPLOAD_MAX_DECODE_BYTES (40 megapixels for a JPEG,
+# 14 for a PNG, 12 for a GIF, 9.3 for a WebP): with these limits no upload takes a worker past 256 MB or
+# 5 s of CPU (tests/test_upload_limits.py).
 IMAGE_UPLOAD_MAX_BYTES = MARKDOWNX_UPLOAD_MAX_SIZE
 IMAGE_UPLOAD_MAX_PIXELS = 40_000_000
-IMAGE_UPLOAD_MAX_EDGE = 2400  # body images are scaled down to this on upload
+IMAGE_UPLOAD_MAX_DECODE_BYTES = 160 * 1024 * 1024
+IMAGE_UPLOAD_MAX_FRAMES = 200
+IMAGE_UPLOAD_MAX_EDGE = 2400  # every upload is scaled down to this on its long side
