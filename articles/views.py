@@ -2,6 +2,8 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.validators import slug_re
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -11,7 +13,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.generic import ArchiveIndexView, DetailView, ListView, MonthArchiveView
 
 from . import preview, workflow
-from .listings import ListingPaginator, edition_memo
+from .listings import ListingPaginator, browsable_authors, browsable_topics, edition_memo
 from .models import NEWEST_FIRST, Article, Author, SlugRedirect, Topic
 from .search import MAX_QUERY_LENGTH, has_words, normalise_query, search_articles
 
@@ -69,8 +71,9 @@ class ArticleDetailView(DetailView):
     articles sharing topics), `linked_from` (the newest ten) and `linked_from_more` (how
     many more), `previous_article`, `next_article`, `take_heading`. Drafts, future articles
     and unknown slugs are 404; an old slug of a published article is a 301 to its current
-    URL. Four queries at any size: the article with its byline, its topics, everything
-    around it (`Article.surroundings()`), and the navigation's topics.
+    URL. Three queries at any size: the site's edition, the article with its byline and its
+    topics' ids, and everything around it (`Article.surroundings()`); the topics (the
+    article's and the navigation's) are remembered per edition, a fourth query when the edition is new.
     """
 
     template_name = "articles/article_detail.html"
@@ -78,6 +81,12 @@ class ArticleDetailView(DetailView):
 
     def get_queryset(self):
         return Article.objects.for_article_page()
+
+    def get_object(self, queryset=None):
+        article = super().get_object(queryset)
+        if hasattr(article, "topic_ids"):  # previews load their topics themselves
+            article.take_topics(browsable_topics())
+        return article
 
     def get(self, request, *args, **kwargs):
         try:
@@ -224,9 +233,11 @@ class ArchiveMixin(ArticleListingMixin):
 
 
 class ArticleArchiveIndexView(ArchiveMixin, ArchiveIndexView):
-    """/archive/: every month with articles. Template: articles/article_archive.html.
+    """/archive/: every year with its months and how many articles each has.
+    Template: articles/article_archive.html.
 
-    Context: `date_list` (months with published articles), `article_list`.
+    Context: `years` (see get_context_data), `date_list` (months with published articles,
+    newest first), `article_list`.
     """
 
     template_name = "articles/article_archive.html"
@@ -234,13 +245,36 @@ class ArticleArchiveIndexView(ArchiveMixin, ArchiveIndexView):
     paginate_by = None
     allow_empty = True
 
-    def get_date_list(self, queryset, date_type=None, ordering="ASC"):
-        # The months with articles: a DISTINCT over every published article, so remembered
-        # for the edition of the site (exact: see articles.listings.edition_memo).
-        parent = super().get_date_list
-        return edition_memo(
-            f"archive-months:{date_type}:{ordering}", lambda: list(parent(queryset, date_type, ordering))
+    def month_counts(self):
+        """[(first moment of a month, number of articles published in it)], oldest first.
+
+        One GROUP BY over every published article, so remembered for the edition of the site
+        (exact: see articles.listings.edition_memo). Months in the site's time zone, as the
+        month pages count them.
+        """
+        rows = (
+            Article.objects.published()
+            .annotate(month=TruncMonth("published_at"))
+            .order_by()
+            .values("month")
+            .annotate(count=Count("id"))
+            .values_list("month", "count")
         )
+        return edition_memo("archive-month-counts", lambda: sorted(rows))
+
+    def get_date_list(self, queryset, date_type=None, ordering="ASC"):
+        # The months with articles, from the remembered counts (the page shows both).
+        months = [month for month, _ in self.month_counts()]
+        return months[::-1] if ordering == "DESC" else months
+
+    def get_context_data(self, **kwargs):
+        """Adds `years`: newest first, each {"year", "count", "months": [{"month", "count"}]}."""
+        years = {}
+        for month, count in reversed(self.month_counts()):
+            year = years.setdefault(month.year, {"year": month.year, "count": 0, "months": []})
+            year["count"] += count
+            year["months"].append({"month": month, "count": count})
+        return super().get_context_data(years=list(years.values()), **kwargs)
 
 
 class ArticleMonthArchiveView(ArchiveMixin, MonthArchiveView):
@@ -286,14 +320,16 @@ class ArticleMonthArchiveView(ArchiveMixin, MonthArchiveView):
 class AuthorDetailView(ArticleListingMixin, ListView):
     """An author's page. Models: Author, Article. Template: articles/author_detail.html.
 
-    Context: `author`, `article_list` (their published articles) and `page_obj`.
+    Context: `author`, `article_list` (the published articles they wrote or co-wrote) and
+    `page_obj`.
     """
 
     template_name = "articles/author_detail.html"
 
     def get_queryset(self):
         self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
-        return self.published_articles().filter(author=self.author)
+        # Written alone, as lead author or as a co-author.
+        return self.published_articles().by_author(self.author)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)
@@ -365,8 +401,8 @@ class SearchView(PublishedArticleListMixin, ListView):
             notices=self.notices,
             topic=self.topic,
             author=self.author,
-            topics=Topic.objects.with_published_articles(),
-            authors=Author.objects.with_published_articles(),
+            topics=browsable_topics(),
+            authors=browsable_authors(),
             ranked_limit=self.object_list.limit if self.object_list.capped else None,
             **kwargs,
         )

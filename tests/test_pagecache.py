@@ -242,17 +242,27 @@ def edition_reads(queries):
 
 
 @pytest.mark.parametrize("url", ["/robots.txt", "/admin/login/", "/no-such-page/", "/static/css/site.css"])
-def test_paths_that_are_never_stored_do_not_touch_the_edition_or_the_cache(client, url, monkeypatch):
+def test_paths_that_are_never_stored_do_not_look_in_the_page_cache(client, url, monkeypatch):
+    looked_up = []
+    real_get = pagecache.cache.get
+    monkeypatch.setattr(
+        pagecache.cache, "get", lambda key, *args: looked_up.append(key) or real_get(key, *args)
+    )
+
+    response = client.get(url)
+
+    assert status_of(response) is None
+    assert [key for key in looked_up if key.startswith("page:")] == []
+
+
+@pytest.mark.parametrize("url", ["/robots.txt", "/admin/login/"])
+def test_paths_without_reader_content_do_not_read_the_edition(client, url):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    looked_up = []
-    monkeypatch.setattr(pagecache.cache, "get", lambda *args, **kwargs: looked_up.append(args))
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert status_of(response) is None
+        client.get(url)
     assert edition_reads(queries.captured_queries) == []
-    assert looked_up == []
 
 
 @pytest.mark.parametrize("url", ["/", "/?page=1", "/archive/"])
@@ -316,3 +326,29 @@ def test_with_redis_every_worker_shares_the_stored_pages(client, settings, newsr
     finally:
         for key in server.scan_iter(f"{prefix}:*"):
             server.delete(key)
+
+
+def test_saving_a_draft_keeps_the_edition_and_publishing_or_unpublishing_moves_it():
+    """Drafts are seen by nobody: the newsroom's saves do not empty the page cache."""
+    article = ArticleFactory(draft=True, title="Work in progress")
+    edition = pagecache.current_edition().token
+
+    article.body = "A second paragraph, saved again and again."
+    article.save()
+    ArticleFactory(draft=True, author=article.author).delete()
+    assert pagecache.current_edition().token == edition
+
+    article.status, article.published_at = Article.Status.PUBLISHED, timezone.now()
+    article.save()
+    published = pagecache.current_edition().token
+    assert published != edition
+
+    article.status = Article.Status.DRAFT  # unpublished: readers saw it, so pages change
+    article.save()
+    assert pagecache.current_edition().token != published
+    unpublished = pagecache.current_edition().token
+
+    article.status, article.published_at = Article.Status.PUBLISHED, timezone.now() + timedelta(days=1)
+    article.save()  # scheduled: the edition learns the time it must move on
+    assert pagecache.current_edition().token != unpublished
+    assert pagecache.current_edition().next_publication == article.published_at
