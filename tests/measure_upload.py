@@ -29,7 +29,7 @@ def main(path):
     from articles.images import clean_upload, renditions
 
     with open(path, "rb") as source:
-        uploaded = SimpleUploadedFile("upload.bin", source.read(), content_type="application/octet-stream")
+        uploaded = SimpleUploadedFile("upload.png", source.read(), content_type="image/png")
     before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     try:
