@@ -318,6 +318,8 @@ SECURE_CSP = {
     "base-uri": [CSP.NONE],
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
+    # Violations are logged (autotrendy.csp_reports), so a page the policy breaks is noticed.
+    "report-uri": ["/csp-report/"],
 }
 
 # Logins (logins/): after LOGIN_FAILURE_LIMIT failed attempts in a row for one account, or
