@@ -149,7 +149,10 @@ def test_a_body_image_uploaded_in_the_editor_goes_to_the_bucket(bucket, staff_cl
     url = re.fullmatch(r"!\[\]\((\S+)\)", response.json()["image_code"]).group(1)
     assert url.startswith(BUCKET_URL + "uploads/")
     name = media.name_from_url(url)
-    assert keys(bucket) == [name]
+    # The upload, and its renditions made at once (issue 11), all in the bucket.
+    stem = name.rsplit(".", 1)[0]
+    assert name in keys(bucket)
+    assert all(key == name or key.startswith(f"{stem}-64w.") for key in keys(bucket))
     assert body(bucket, name).startswith(b"\x89PNG")
 
 
