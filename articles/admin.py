@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from markdownx.admin import MarkdownxModelAdmin
 
-from . import desk, workflow
+from . import desk, review, workflow
 from .forms import ArticleAdminForm, AuthorAdminForm
 from .models import Article, ArticleEvent, Author, SlugRedirect, Topic
 
@@ -150,13 +150,14 @@ class ArticleAdmin(MarkdownxModelAdmin):
     # The newsroom desk (desk.py): workflow buttons, preview, timeline, history
 
     def get_urls(self):
-        return [*desk.urls(self), *super().get_urls()]
+        return [*desk.urls(self), *review.urls(self), *super().get_urls()]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         article = self.get_object(request, object_id)
         extra_context = extra_context or {}
         if article is not None and self.has_view_permission(request, article):
             extra_context.update(desk.change_form_context(request, article))
+            extra_context.update(review.change_form_context(request, article))
         return super().change_view(request, object_id, form_url, extra_context)
 
     def history_view(self, request, object_id, extra_context=None):

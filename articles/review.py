@@ -1,0 +1,355 @@
+"""The review screen: an article as readers will see it, beside what changed since it was last
+reviewed, with comments on passages and the reviewer's decision.
+
+`ArticleAdmin` wires it in: `urls()` in its `get_urls`, `change_form_context()` in its change
+view (the "Review" link). Pages and actions, all under the article's admin URL:
+
+- `<id>/review/` (ReviewView): the screen. `?against=<history id>` compares with that
+  revision instead of the last reviewed one.
+- `<id>/review/decide/` (DecisionView, POST): Approve or Request changes, through
+  `articles.workflow`; Approve is refused when the words changed since the screen was opened.
+- `<id>/review/comments/` (CommentView, POST): a comment on a quoted passage.
+- `<id>/review/comments/<comment id>/resolve/` (ResolveView, POST): resolved, or open again.
+
+Who: reviewers and editors open the screen, comment and decide (the workflow says whether
+they may decide on this article); the article's author opens it to read the comments and
+resolve them; nobody else. An id that does not exist is a 404.
+
+The words compared and commented on are the content fields (`Article.CONTENT_FIELDS`), as
+Markdown, word by word (articles/diffs.py); passages are found again after edits by
+articles/passages.py.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.html import format_html
+from django.views import View
+
+from . import diffs, passages, revisions, workflow
+from .forms import ReviewCommentForm, ReviewDecisionForm
+from .models import Article, ReviewComment
+
+FIELDS = [(name, passages.FIELD_LABELS[name]) for name in Article.CONTENT_FIELDS]
+DECISIONS = ("approve", "request_changes")
+
+
+def urls(model_admin):
+    """The review screen's admin URLs, before the ModelAdmin's own (whose catch-all would take them)."""
+    prefix = f"{model_admin.opts.app_label}_{model_admin.opts.model_name}"
+
+    def view(view_class):
+        return model_admin.admin_site.admin_view(view_class.as_view(model_admin=model_admin))
+
+    return [
+        path("<path:object_id>/review/", view(ReviewView), name=f"{prefix}_review"),
+        path("<path:object_id>/review/decide/", view(DecisionView), name=f"{prefix}_review_decide"),
+        path("<path:object_id>/review/comments/", view(CommentView), name=f"{prefix}_review_comment"),
+        path(
+            "<path:object_id>/review/comments/<int:comment_id>/resolve/",
+            view(ResolveView),
+            name=f"{prefix}_review_resolve",
+        ),
+    ]
+
+
+# Who may do what here. The workflow's own rules decide the rest (whether this person may
+# approve this article now): these only say who gets to see the screen at all.
+
+
+def can_open(user, article):
+    return workflow.can_view(user, article) and (
+        workflow.can_review(user) or workflow.can_edit_any(user) or workflow.is_author_of(user, article)
+    )
+
+
+def can_comment(user, article):
+    return workflow.can_view(user, article) and (workflow.can_review(user) or workflow.can_edit_any(user))
+
+
+def can_resolve(user, comment):
+    return (
+        workflow.is_author_of(user, comment.article)
+        or workflow.can_edit_any(user)
+        or (comment.author_id is not None and comment.author_id == user.pk)
+    )
+
+
+def content_hash(content):
+    """sha256 of the content fields, as the reviewer saw them (the form carries it back)."""
+    digest = hashlib.sha256()
+    for name in Article.CONTENT_FIELDS:
+        value = (getattr(content, name, "") or "").encode()
+        digest.update(f"{name}:{len(value)}:".encode() + value)
+    return digest.hexdigest()
+
+
+def change_form_context(request, article):
+    """What the change form needs for its "Review" link: the URL and the open comments."""
+    if not can_open(request.user, article):
+        return {}
+    return {
+        "review_url": reverse("admin:articles_article_review", args=[article.pk]),
+        "open_comments": article.review_comments.open().count(),
+    }
+
+
+@dataclass
+class Baseline:
+    """What the screen compares the words with: a revision, or nothing at all (`revision` None)."""
+
+    label: str
+    revision: object = None
+
+    def content(self):
+        if self.revision is None:
+            return None
+        return {name: getattr(self.revision, name) for name, _ in FIELDS}
+
+
+def _who(user):
+    if user is None:
+        return "someone"
+    return user.get_full_name() or user.get_username()
+
+
+def _decision(event):
+    return "approved" if event.action == event.Action.APPROVED else "sent back"
+
+
+def choose_baseline(article, user, against=None):
+    """The revision to compare with: `against` (a history id) if it is one of this article's;
+    else the last one this user reviewed, else the last one anyone reviewed, else none."""
+    if against is not None:
+        revision = revisions.pick(article.history.select_related("history_user"), history_id=against)
+        if revision is not None:
+            when = timezone.localtime(revision.history_date)
+            return Baseline(
+                f"the revision of {when:%Y-%m-%d %H:%M} by {_who(revision.history_user)} (version {revision.version})",
+                revision,
+            )
+    event, revision = revisions.last_reviewed(article, user)
+    if revision is not None:
+        when = timezone.localtime(event.created_at)
+        return Baseline(f"what you last reviewed ({_decision(event)} {when:%Y-%m-%d %H:%M})", revision)
+    event, revision = revisions.last_reviewed(article)
+    if revision is not None:
+        when = timezone.localtime(event.created_at)
+        return Baseline(
+            f"what {_who(event.user)} last reviewed ({_decision(event)} {when:%Y-%m-%d %H:%M})", revision
+        )
+    return Baseline("nothing: nobody has reviewed this article yet, so all of it is new")
+
+
+class ReviewMixin(View):
+    """A page or action of the review screen about one article, under the ModelAdmin `model_admin`."""
+
+    model_admin = None
+
+    def get_article(self, object_id):
+        """The article, if this user may open its review screen; a 404 if there is no such article."""
+        # None when there is no such article; a 403 when it exists but is not this user's to see.
+        article = self.model_admin.get_object(self.request, object_id)
+        if article is None:
+            raise Http404("No such article.")
+        if not can_open(self.request.user, article):
+            raise PermissionDenied("You cannot open this article's review.")
+        return article
+
+    def review_url(self, article, *, against=None, anchor=""):
+        url = reverse("admin:articles_article_review", args=[article.pk])
+        if against:
+            url += f"?against={against}"
+        return url + (f"#{anchor}" if anchor else "")
+
+    def tell(self, message, level):
+        self.model_admin.message_user(self.request, message, level)
+
+
+def _whole_number(value):
+    value = str(value)
+    return int(value) if value.isascii() and value.isdecimal() else None
+
+
+class ReviewView(ReviewMixin):
+    """The review screen. Template: admin/articles/article/review.html (the site's base.html:
+    the article in the readers' typography, with the reader's article partial).
+
+    Context: `article` (what readers will see), `original` (the same article),
+    `baseline` (Baseline), `summary` (diffs.Summary; `summary.fields` one FieldDiff per content
+    field), `reviews` ([(event, revision)]: the revisions to compare with instead),
+    `content_hash` and `seen_revision` (what the decision form carries back), `decisions` (the
+    workflow steps open to this user here), `comments` ([(ReviewComment, passages.Anchor or
+    None)], open first), `comment_form`, `can_comment`, `is_author`.
+    """
+
+    template_name = "admin/articles/article/review.html"
+
+    def get(self, request, object_id):
+        return self.render(self.get_article(object_id))
+
+    def render(self, article, comment_form=None, status=200):
+        request = self.request
+        against = _whole_number(request.GET.get("against", "")) if request.GET.get("against") else None
+        baseline = choose_baseline(article, request.user, against)
+        summary = diffs.diff_fields(
+            baseline.content(), {name: getattr(article, name) for name, _ in FIELDS}, FIELDS
+        )
+        texts = passages.texts_of(article)
+        comments = [
+            (comment, passages.locate(comment.quote, texts, prefix=comment.prefix, suffix=comment.suffix))
+            for comment in article.review_comments.select_related("author", "resolved_by")
+        ]
+        comments.sort(key=lambda pair: pair[0].is_resolved)
+        latest = (
+            article.history.order_by("-history_date", "-history_id")
+            .values_list("history_id", flat=True)
+            .first()
+        )
+        context = {
+            **self.model_admin.admin_site.each_context(request),
+            "opts": self.model_admin.opts,
+            "article": article,
+            "original": article,
+            # The reader's "Preview" banner, for an article readers cannot see yet.
+            "show_preview_banner": not article.is_live,
+            "take_heading": f"{settings.SITE_NAME}’s take",
+            "baseline": baseline,
+            "summary": summary,
+            "reviews": revisions.reviews(article, limit=20),
+            "against": against,
+            "content_hash": content_hash(article),
+            "seen_revision": latest,
+            "decisions": [
+                transition
+                for transition in workflow.available_transitions(article, request.user)
+                if transition.name in DECISIONS
+            ],
+            "comments": comments,
+            "open_comments": sum(1 for comment, _ in comments if not comment.is_resolved),
+            "comment_form": comment_form or ReviewCommentForm(),
+            "can_comment": can_comment(request.user, article),
+            "is_author": workflow.is_author_of(request.user, article),
+            "user_may_resolve": {comment.pk for comment, _ in comments if can_resolve(request.user, comment)},
+        }
+        response = TemplateResponse(request, self.template_name, context, status=status)
+        add_never_cache_headers(response)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+
+class DecisionView(ReviewMixin):
+    """POST: Approve or Request changes, through the workflow; refused when the words changed
+    since the reviewer opened the screen (the form's `content_hash`)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, object_id):
+        article = self.get_article(object_id)
+        form = ReviewDecisionForm(request.POST)
+        if not form.is_valid():
+            self.tell("Choose Approve or Request changes on the review screen.", messages.ERROR)
+            return HttpResponseRedirect(self.review_url(article))
+        action, seen = form.cleaned_data["action"], form.cleaned_data["seen_revision"]
+        comment = form.cleaned_data["comment"].strip()
+        if action == "request_changes" and not comment:
+            comment = self.comments_as_text(article)
+        try:
+            with transaction.atomic():
+                # Under the row lock: nobody saves between the comparison and the approval.
+                locked = Article.objects.select_for_update().get(pk=article.pk)
+                if action == "approve" and content_hash(locked) != form.cleaned_data["content_hash"]:
+                    self.tell(
+                        format_html(
+                            'Changed since you opened it: <a href="{}">see what changed</a>.',
+                            self.review_url(article, against=seen, anchor="changes"),
+                        ),
+                        messages.ERROR,
+                    )
+                    return HttpResponseRedirect(self.review_url(article, against=seen, anchor="changes"))
+                workflow.run_transition(action, article, request.user, comment=comment)
+        except workflow.TransitionNotAllowed as refusal:
+            self.tell(str(refusal), messages.ERROR)
+            return HttpResponseRedirect(self.review_url(article))
+        self.tell(workflow.TRANSITIONS[action].success_message(article), messages.SUCCESS)
+        # The reviewer's next task: the articles still waiting for them.
+        return HttpResponseRedirect(reverse("admin:articles_article_changelist") + "?for=my-review")
+
+    def comments_as_text(self, article):
+        """Request changes without a comment: the open passage comments are the message."""
+        lines = [
+            f"On “{comment.quote}”: {comment.body}"
+            for comment in article.review_comments.open().filter(author=self.request.user)
+        ]
+        return "\n".join(lines)
+
+
+class CommentView(ReviewMixin):
+    """POST: a comment on a quoted passage; the screen again with the form's errors if the
+    passage is not in the text (nothing typed is lost)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, object_id):
+        article = self.get_article(object_id)
+        if not can_comment(request.user, article):
+            raise PermissionDenied("Only reviewers and editors comment on passages.")
+        form = ReviewCommentForm(request.POST)
+        anchor = None
+        if form.is_valid():
+            data = form.cleaned_data
+            anchor = passages.locate(
+                data["quote"], passages.texts_of(article), prefix=data["before"], suffix=data["after"]
+            )
+            if anchor is None:
+                form.add_error(
+                    "quote",
+                    "That passage is not in the article. Select it in the article, or paste it exactly as written.",
+                )
+        if not form.is_valid():
+            return ReviewView(model_admin=self.model_admin, request=request).render(
+                article, comment_form=form, status=400
+            )
+        comment = ReviewComment.objects.create(
+            article=article,
+            author=request.user,
+            quote=data["quote"],
+            prefix=passages.normalise(anchor.prefix)[-passages.CONTEXT :],
+            suffix=passages.normalise(anchor.suffix)[: passages.CONTEXT],
+            body=data["body"],
+        )
+        self.tell(f"Comment added on “{comment.quote[:60]}”.", messages.SUCCESS)
+        return HttpResponseRedirect(self.review_url(article, anchor=f"comment-{comment.pk}"))
+
+
+class ResolveView(ReviewMixin):
+    """POST: mark a comment resolved (or, with `reopen`, open again)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, object_id, comment_id):
+        article = self.get_article(object_id)
+        comment = get_object_or_404(article.review_comments.all(), pk=comment_id)
+        if not can_resolve(request.user, comment):
+            raise PermissionDenied(
+                "Only the article's author, the comment's writer or an editor can resolve it."
+            )
+        if request.POST.get("reopen"):
+            comment.resolved_by, comment.resolved_at = None, None
+            message = "Comment open again."
+        else:
+            comment.resolved_by, comment.resolved_at = request.user, timezone.now()
+            message = "Comment resolved."
+        comment.save(update_fields=["resolved_by", "resolved_at"])
+        self.tell(message, messages.SUCCESS)
+        return HttpResponseRedirect(self.review_url(article, anchor=f"comment-{comment.pk}"))
