@@ -5,8 +5,26 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# `make run` is the embedded development setup: debug on unless the environment says otherwise.
-DEV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true}
+comma := ,
+# Where `make run` remembers the origin it serves, for `make staff` in another terminal.
+ORIGIN_FILE ?= .run/dev-origin
+# The host as it appears in a link: a wildcard address is reached through the loopback one,
+# an IPv6 address needs brackets.
+LINK_HOST := $(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(if $(filter ::,$(HOST)),[::1],$(if $(findstring :,$(HOST)),$(if $(findstring [,$(HOST)),$(HOST),[$(HOST)]),$(HOST))))
+# The origin every absolute link is built for (canonical links, feeds, sitemaps, share and
+# password links, emails): SITE_ORIGIN if set; else HOST and PORT when given; else, for the
+# commands run beside a server (`make staff`), the origin `make run` last served.
+ifeq ($(origin HOST)$(origin PORT),filefile)
+LAST_ORIGIN := $(shell cat $(ORIGIN_FILE) 2>/dev/null)
+endif
+RUN_ORIGIN := $(or $(SITE_ORIGIN),http://$(LINK_HOST):$(PORT))
+TOOL_ORIGIN := $(or $(SITE_ORIGIN),$(LAST_ORIGIN),$(RUN_ORIGIN))
+# `make run` is the embedded development setup: debug on unless the environment says otherwise,
+# links for the origin served, and that host allowed.
+DEV_HOSTS := $${DJANGO_ALLOWED_HOSTS:-localhost,127.0.0.1,[::1]$(if $(filter-out 0.0.0.0 :: localhost 127.0.0.1 [::1],$(LINK_HOST)),$(comma)$(LINK_HOST))}
+DEV_ENV = DJANGO_DEBUG=$${DJANGO_DEBUG:-true} DJANGO_ALLOWED_HOSTS="$(DEV_HOSTS)"
+DEV := $(DEV_ENV) SITE_ORIGIN="$(RUN_ORIGIN)"
+TOOL := $(DEV_ENV) SITE_ORIGIN="$(TOOL_ORIGIN)"
 
 .PHONY: run serve test install migrate fixtures superuser staff check lint format bench clean
 
@@ -30,22 +48,25 @@ node_modules/.installed: package.json package-lock.json
 		echo "npm not found: the accessibility tests will be skipped (install Node.js and npm to run them)"; \
 	fi
 
+# Migrations only when some are unapplied: an up-to-date database says nothing.
 migrate: install
-	$(DEV) $(PY) manage.py migrate --noinput
+	@$(DEV) $(PY) manage.py migrate --check >/dev/null 2>&1 || $(DEV) $(PY) manage.py migrate --noinput
 
+# The launch articles, only where they are missing: an editor's changes are never replaced.
 fixtures: migrate
-	$(DEV) $(PY) manage.py load_launch
+	@$(DEV) $(PY) manage.py load_launch
 
 run: fixtures
+	@mkdir -p $(dir $(ORIGIN_FILE)) && echo "$(RUN_ORIGIN)" > $(ORIGIN_FILE)
 	@echo
-	@echo "Auto Trendy is at http://$(HOST):$(PORT)/"
-	@echo "Editors log in at http://$(HOST):$(PORT)/admin/"
+	@echo "Auto Trendy is at $(RUN_ORIGIN)/ (every link the site builds points there)"
+	@echo "Editors log in at $(RUN_ORIGIN)/admin/"
 	@echo "No account yet? In another terminal, either"
 	@echo "  make superuser"
 	@echo "or, for a newsroom role (prints a link to set the password):"
 	@echo "  make staff USERNAME=dana ROLE=author NAME=\"Dana Reyes\""
 	@echo
-	$(DEV) $(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEV) $(PY) manage.py runserver $(if $(findstring :,$(HOST)),$(LINK_HOST),$(HOST)):$(PORT)
 
 # The production setup on this machine: collectstatic, migrate, then gunicorn behind nginx
 # (deploy/nginx.conf; nginx's pid, temp files, cache and logs in .run/). Ctrl-C stops both.
@@ -54,11 +75,12 @@ serve: install
 	$(PY) deploy/serve.py --host $(HOST) --port $(PORT)
 
 superuser: migrate
-	$(DEV) $(PY) manage.py createsuperuser
+	@$(TOOL) $(PY) manage.py createsuperuser
 
+# The password link is built for the origin `make run` serves (see TOOL_ORIGIN).
 staff: migrate
-	@test -n "$(USERNAME)" && test -n "$(ROLE)" || { echo 'Usage: make staff USERNAME=dana ROLE=author|reviewer|editor NAME="Dana Reyes"'; exit 2; }
-	$(DEV) $(PY) manage.py add_staff "$(USERNAME)" --role "$(ROLE)" $(if $(NAME),--name "$(NAME)")
+	@test -n "$(USERNAME)" && test -n "$(ROLE)" || { echo 'Usage: make staff USERNAME=dana ROLE=author|reviewer|editor NAME="Dana Reyes" [EMAIL=dana@example.com]'; exit 2; }
+	@$(TOOL) $(PY) manage.py add_staff "$(USERNAME)" --role "$(ROLE)" $(if $(NAME),--name "$(NAME)") $(if $(EMAIL),--email "$(EMAIL)")
 
 # The whole suite on the configured database (SQLite by default), then, when that was not
 # PostgreSQL, the PostgreSQL-only tests against POSTGRES_TEST_URL. No server: those tests are

@@ -4,6 +4,7 @@ from django.urls import reverse
 from markdownx.admin import MarkdownxModelAdmin
 
 from . import desk, review, workflow
+from .admin_saves import DatabaseFailureMixin
 from .forms import ArticleAdminForm, AuthorAdminForm
 from .models import Article, ArticleEvent, Author, SlugRedirect, Topic
 
@@ -29,7 +30,7 @@ class MineFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(MarkdownxModelAdmin):
+class ArticleAdmin(DatabaseFailureMixin, MarkdownxModelAdmin):
     form = ArticleAdminForm
     list_display = ["title", "author", "status_badge", "published_at", "topic_list"]
     list_filter = [MineFilter, "status", "author", "topics"]
@@ -189,7 +190,7 @@ class SlugRedirectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(DatabaseFailureMixin, admin.ModelAdmin):
     form = AuthorAdminForm
     list_display = ["name", "slug", "user"]
     search_fields = ["name"]
@@ -198,7 +199,7 @@ class AuthorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(DatabaseFailureMixin, admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}

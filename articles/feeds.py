@@ -5,6 +5,14 @@ standfirst as its summary and the full article (the body and the take, as stored
 sanitized at save time) as its content: `<content:encoded>` in RSS, `<content
 type="html">` in Atom.
 
+Plain text stays plain text in every reader. RSS has no way to say "this is text": its
+`<title>` and `<description>` are read as HTML by feed readers (and by feedparser when
+they look like HTML), so the titles, standfirsts, topic descriptions and author bios are
+HTML-escaped once before the XML writer escapes them again: a standfirst reading
+`<img src=x onerror=...>` or `Fast & <cheap>` arrives as those characters, never as an
+element. Atom can say it: titles and subtitles are `type="text"` by default, and the
+summary is written as `type="text"` too (Django writes it as HTML).
+
 Every URL in a feed is absolute on settings.SITE_ORIGIN, not on the host of the request,
 so that a feed fetched through another name (an internal host, a proxy) still points
 readers at the canonical site; django.contrib.sites is not used.
@@ -44,10 +52,29 @@ def article_content_html(article):
     return _FRAGMENT.sub(f'href="{absolute_url(article.get_absolute_url())}#', html)
 
 
+# The elements RSS readers take as HTML; the feeds fill them with plain text.
+_RSS_HTML_FIELDS = ("title", "description")
+
+
+def _as_html(values):
+    return {key: escape(values[key]) for key in _RSS_HTML_FIELDS if values.get(key) is not None}
+
+
 class RssFeedWithContent(Rss201rev2Feed):
     """RSS 2.0 with the full article in `<content:encoded>` (the RSS content module) and
     its update time in `<atom:updated>` (RSS itself has no element for it; Django
-    already declares the Atom namespace for the feed's self link)."""
+    already declares the Atom namespace for the feed's self link).
+
+    Titles and descriptions, of the channel and of each item, are plain text escaped as
+    HTML (see the module's docstring)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.feed.update(_as_html(self.feed))
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*args, **kwargs)
+        self.items[-1].update(_as_html(self.items[-1]))
 
     def rss_attributes(self):
         return {**super().rss_attributes(), "xmlns:content": "http://purl.org/rss/1.0/modules/content/"}
@@ -61,10 +88,14 @@ class RssFeedWithContent(Rss201rev2Feed):
 
 
 class AtomFeedWithContent(Atom1Feed):
-    """Atom with the full article as `<content type="html">`."""
+    """Atom with the standfirst as `<summary type="text">` and the full article as
+    `<content type="html">`."""
 
     def add_item_elements(self, handler, item):
-        super().add_item_elements(handler, item)
+        # Django would write the summary as type="html": it is written here as text.
+        super().add_item_elements(handler, {**item, "description": None})
+        if item["description"] is not None:
+            handler.addQuickElement("summary", item["description"], {"type": "text"})
         if item.get("content_html"):
             handler.addQuickElement("content", item["content_html"], {"type": "html"})
 

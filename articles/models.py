@@ -47,6 +47,22 @@ def _around_slug(name, script_prefix, urlconf):
     return tuple(reverse(name, urlconf=urlconf, kwargs={"slug": "SLUG"}).rsplit("SLUG", 1))
 
 
+class NamedPage(models.Model):
+    """Something with a name and a reader page of its own, addressed by its slug."""
+
+    url_name = None  # the URL pattern of its page
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return slug_url(self.url_name, self.slug)
+
+
 class AuthorQuerySet(models.QuerySet):
     def with_published_articles(self):
         """Authors with at least one article readers can see.
@@ -60,7 +76,7 @@ class AuthorQuerySet(models.QuerySet):
         return self.alias(first_published=Subquery(first)).filter(first_published__isnull=False)
 
 
-class Author(models.Model):
+class Author(NamedPage):
     """A byline. Staff get one through `user`; outside contributors need no account."""
 
     name = models.CharField(max_length=120)
@@ -82,15 +98,7 @@ class Author(models.Model):
     )
 
     objects = AuthorQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-    def get_absolute_url(self):
-        return slug_url("articles:author-detail", self.slug)
+    url_name = "articles:author-detail"
 
 
 class TopicQuerySet(models.QuerySet):
@@ -115,21 +123,13 @@ class TopicQuerySet(models.QuerySet):
         return self.alias(first_published=Subquery(first)).filter(first_published__isnull=False)
 
 
-class Topic(models.Model):
+class Topic(NamedPage):
     name = models.CharField(max_length=80, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
 
     objects = TopicQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-    def get_absolute_url(self):
-        return slug_url("articles:topic-detail", self.slug)
+    url_name = "articles:topic-detail"
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -351,8 +351,23 @@ class Article(models.Model):
     # Written only by `articles.workflow`.
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
     approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The approval is pinned to the words approved: `workflow.content_hash` of CONTENT_FIELDS
+    # when the reviewer approved them (or when an approved correction was published). Empty
+    # while nothing is approved. Publishing refuses words whose hash differs.
+    approved_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     published_at = models.DateTimeField("publication date", null=True, blank=True, db_index=True)
+    # When a correction was last published onto the live article: readers see "Updated <date>".
+    corrected_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who created the article (it owns its words: see `workflow.word_owners`).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
     updated_at = models.DateTimeField(auto_now=True)
     # Optimistic locking: every content edit increments it; a form carrying an older
     # number is refused instead of overwriting somebody else's edit.
@@ -557,6 +572,123 @@ class Article(models.Model):
         )
 
 
+class CorrectionStatus(models.TextChoices):
+    # Only `articles.workflow` moves a correction between these.
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+    PUBLISHED = "published", "Published"
+    DISCARDED = "discarded", "Discarded"
+
+
+# A correction still on its way to readers; an article has at most one.
+OPEN_CORRECTION_STATUSES = (
+    CorrectionStatus.DRAFT,
+    CorrectionStatus.IN_REVIEW,
+    CorrectionStatus.CHANGES_REQUESTED,
+    CorrectionStatus.APPROVED,
+)
+
+
+class CorrectionQuerySet(models.QuerySet):
+    def open(self):
+        """Corrections on their way: not yet published, not discarded."""
+        return self.filter(status__in=OPEN_CORRECTION_STATUSES)
+
+    def published(self):
+        """The public corrections log: published corrections, newest first."""
+        return self.filter(status=CorrectionStatus.PUBLISHED).order_by("-published_at", "-id")
+
+
+class Correction(models.Model):
+    """New words for a live article, on their way through review (`articles.workflow`).
+
+    Readers keep seeing the Article's own fields (the approved words) until an editor
+    publishes an approved correction: then its content is copied onto the article, byte for
+    byte what the reviewer approved (`approved_hash`, checked again on publishing), and it
+    stays as an entry of the article's public corrections log, with its `note`.
+    """
+
+    Status = CorrectionStatus
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
+    # A copy of Article.CONTENT_FIELDS: the words proposed.
+    title = models.CharField(max_length=200)
+    standfirst = models.CharField(max_length=400)
+    body = models.TextField()
+    take = models.TextField(blank=True)
+    note = models.TextField(
+        "correction note",
+        blank=True,
+        help_text="Optional, public: shown to readers in the article's corrections log.",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    # Everyone who changed these words: none of them may approve them (workflow.word_owners).
+    changed_by = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", editable=False
+    )
+    reviewer = models.ForeignKey(
+        Author, null=True, blank=True, on_delete=models.PROTECT, related_name="reviewed_corrections"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    approved_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    # content_hash of the words copied onto the article: always the approved one.
+    published_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic locking, as Article.version.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = CorrectionQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article"],
+                condition=Q(status__in=OPEN_CORRECTION_STATUSES),
+                name="correction_one_open_per_article",
+                violation_error_message="This article already has a correction on its way.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[CorrectionStatus.APPROVED, CorrectionStatus.PUBLISHED])
+                | (Q(reviewer__isnull=False) & ~Q(approved_hash="")),
+                name="correction_approved_has_reviewer_and_hash",
+                violation_error_message="An approved correction needs its reviewer and the approved words' hash.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=CorrectionStatus.PUBLISHED)
+                | (Q(published_at__isnull=False) & Q(published_hash=F("approved_hash"))),
+                name="correction_published_as_approved",
+                violation_error_message="A correction is published exactly as approved.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=CorrectionStatus.values),
+                name="correction_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Correction of “{self.article}” ({self.get_status_display().lower()})"
+
+    def content(self):
+        """The proposed words: {field: value} for Article.CONTENT_FIELDS."""
+        return {name: getattr(self, name) for name in Article.CONTENT_FIELDS}
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_CORRECTION_STATUSES
+
+
 class SlugRedirect(models.Model):
     """An old slug of a published article, answered with a 301 to its current URL."""
 
@@ -582,6 +714,12 @@ class ArticleEvent(models.Model):
         UNPUBLISHED = "unpublished", "Unpublished"
         ARCHIVED = "archived", "Archived"
         CORRECTED = "corrected", "Corrected while published"
+        CORRECTION_STARTED = "correction_started", "Correction started"
+        CORRECTION_SUBMITTED = "correction_submitted", "Correction submitted for review"
+        CORRECTION_APPROVED = "correction_approved", "Correction approved"
+        CORRECTION_CHANGES_REQUESTED = "correction_changes_requested", "Changes requested to the correction"
+        CORRECTION_PUBLISHED = "correction_published", "Correction published"
+        CORRECTION_DISCARDED = "correction_discarded", "Correction discarded"
         RESTORED = "restored", "Revision restored"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="events")
@@ -590,6 +728,10 @@ class ArticleEvent(models.Model):
     from_status = models.CharField(max_length=20, choices=Article.Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=Article.Status.choices, blank=True)
     comment = models.TextField(blank=True)
+    # The correction the event is about, for the correction steps.
+    correction = models.ForeignKey(
+        "Correction", null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -16,6 +16,7 @@ Last-Modified, answers conditional GETs with 304, and a `Cache-Control` that let
 shared proxy or CDN keep it for `PAGE_CACHE_S_MAXAGE` seconds.
 """
 
+import contextvars
 import hashlib
 import secrets
 from functools import wraps
@@ -25,11 +26,15 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Min
 from django.http import HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
 EDITION_ID = 1
+
+# The edition a cacheable request was answered under: read once per request, by the middleware.
+_request_edition = contextvars.ContextVar("request_edition", default=None)
 
 
 def _models():
@@ -42,9 +47,14 @@ def _models():
 def current_edition():
     """The edition readers are on now: (token, changed_at, next_publication).
 
-    One primary-key read. When a scheduled publication time has come, the edition moves
-    on first, so that no page from before it is served.
+    One primary-key read, once per reader request (the middleware keeps it for the request,
+    so listings and navigation that remember values per edition do not read it again). When
+    a scheduled publication time has come, the edition moves on first, so that no page from
+    before it is served.
     """
+    edition = _request_edition.get()
+    if edition is not None:
+        return edition
     _, PageEdition = _models()
     edition = PageEdition.objects.filter(pk=EDITION_ID).first()
     if edition is None:
@@ -87,7 +97,18 @@ def public_page(view):
         response.public_page = True
         return response
 
+    wrapper.public_page = True  # the middleware looks for this before it reads the cache
     return wrapper
+
+
+def _is_public_path(path_info):
+    """Whether the URL goes to a view wrapped in `public_page` (robots.txt, the admin, static
+    files and unknown paths never touch the edition or the cache)."""
+    try:
+        match = resolve(path_info)
+    except Resolver404:
+        return False
+    return getattr(match.func, "public_page", False)
 
 
 def page_key(edition, full_path):
@@ -136,7 +157,11 @@ class PageCacheMiddleware:
         if stored is not None:
             return self._answer(request, edition, stored, hit=True)
 
-        response = self.get_response(request)
+        remembered = _request_edition.set(edition)
+        try:
+            response = self.get_response(request)
+        finally:
+            _request_edition.reset(remembered)
         if not self._may_store(response):
             return response
         stored = {
@@ -161,6 +186,7 @@ class PageCacheMiddleware:
             settings.PAGE_CACHE_ENABLED
             and request.method in ("GET", "HEAD")
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and _is_public_path(request.path_info)
         )
 
     @staticmethod

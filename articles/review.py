@@ -20,7 +20,6 @@ Markdown, word by word (articles/diffs.py); passages are found again after edits
 articles/passages.py.
 """
 
-import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -83,15 +82,6 @@ def can_resolve(user, comment):
         or workflow.can_edit_any(user)
         or (comment.author_id is not None and comment.author_id == user.pk)
     )
-
-
-def content_hash(content):
-    """sha256 of the content fields, as the reviewer saw them (the form carries it back)."""
-    digest = hashlib.sha256()
-    for name in Article.CONTENT_FIELDS:
-        value = (getattr(content, name, "") or "").encode()
-        digest.update(f"{name}:{len(value)}:".encode() + value)
-    return digest.hexdigest()
 
 
 def change_form_context(request, article):
@@ -228,7 +218,7 @@ class ReviewView(ReviewMixin):
             "summary": summary,
             "reviews": revisions.reviews(article, limit=20),
             "against": against,
-            "content_hash": content_hash(article),
+            "content_hash": workflow.content_hash(article),
             "seen_revision": latest,
             "decisions": [
                 transition
@@ -268,7 +258,7 @@ class DecisionView(ReviewMixin):
             with transaction.atomic():
                 # Under the row lock: nobody saves between the comparison and the approval.
                 locked = Article.objects.select_for_update().get(pk=article.pk)
-                if action == "approve" and content_hash(locked) != form.cleaned_data["content_hash"]:
+                if action == "approve" and workflow.content_hash(locked) != form.cleaned_data["content_hash"]:
                     self.tell(
                         format_html(
                             'Changed since you opened it: <a href="{}">see what changed</a>.',

@@ -65,6 +65,7 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils import timezone
@@ -86,444 +87,17 @@ TEMPLATES_PER_GROUP = 60
 BATTERY_SHARE = 1 / 3
 
 # ---------------------------------------------------------------------------------------
-# Who and what: the topics and the people, created when missing.
+# Who and what: the topics and the people (created when missing), and what they write.
+# The pools are data, in seed_content.json beside this module; `{S}` in a text is the
+# article's subject (a car), filled per article; the other fields are filled once per
+# template or per title from the word lists.
 
-TOPICS = [
-    # (name, slug, description); the first four are the launch fixture's.
-    ("Alliances", "alliances", "Carmakers joining forces: platforms, plants and shared costs."),
-    ("Batteries", "batteries", "Cells, chemistries, plants and what they mean for range and price."),
-    ("Electric vehicles", "electric-vehicles", "Electric cars, vans and the switch away from fuel."),
-    ("Industry", "industry", "The business of making and selling cars."),
-    ("Road tests", "road-tests", "How new cars drive, on our roads and in our hands."),
-    ("Buying advice", "buying-advice", "What to buy, what to pay and what to avoid."),
-    ("Charging", "charging", "Chargers at home, at work and on the motorway."),
-    ("Hybrids", "hybrids", "Petrol and electric in one car."),
-    ("Safety", "safety", "Crash tests, recalls and the systems that keep drivers safe."),
-    ("Motorsport", "motorsport", "Racing, rallying and what it teaches road cars."),
-    ("Policy", "policy", "Rules, taxes and targets that shape what we drive."),
-    ("Technology", "technology", "Software, sensors and the car as a computer."),
-    ("Autonomous driving", "autonomous-driving", "Driver assistance and the road to self-driving."),
-    ("Classic cars", "classic-cars", "Old cars, their owners and their values."),
-    ("SUVs", "suvs", "High-riding family cars, big and small."),
-    ("Vans and trucks", "vans-and-trucks", "Commercial vehicles and the people who run them."),
-]
-
-AUTHOR_NAMES = [
-    "Amelia Hart",
-    "Tomasz Wróbel",
-    "Priya Raman",
-    "Lukas Becker",
-    "Sofia Marchetti",
-    "James O'Connell",
-    "Hana Sato",
-    "Mateo Alvarez",
-    "Ingrid Solberg",
-    "Kwame Mensah",
-    "Claire Dubois",
-    "Daniel Novak",
-    "Aisha Rahman",
-    "Oliver Grant",
-    "Elena Petrova",
-    "Ruben Jansen",
-    "Mei Lin Chen",
-    "Patrick Byrne",
-    "Zeynep Aydın",
-    "Marcus Lindqvist",
-    "Grace Okafor",
-    "Henrik Møller",
-    "Lucía Romero",
-    "Samuel Adeyemi",
-    "Nora Keller",
-    "Vikram Desai",
-    "Isabel Costa",
-    "Felix Wagner",
-    "Rosa Lindgren",
-    "Thomas Reid",
-]
+POOL = json.loads(Path(__file__).with_name("seed_content.json").read_text(encoding="utf-8"))
+TOPICS = POOL["topics"]  # (name, slug, description); the first four are the launch fixture's
+AUTHOR_NAMES = POOL["author_names"]
 # The first REVIEWERS of AUTHOR_NAMES also review other people's articles.
 REVIEWERS = 8
-AUTHOR_BEATS = [
-    "electric cars",
-    "the car industry",
-    "road tests",
-    "motorsport",
-    "safety and recalls",
-    "buying advice",
-    "transport policy",
-    "classic cars",
-    "car technology",
-]
-
-# ---------------------------------------------------------------------------------------
-# What they write. `{S}` is the article's subject (a car), filled per article; the other
-# fields are filled once per template or per title from the lists below.
-
-# (make, model, electric?)
-SUBJECTS = [
-    ("Kia", "EV6", True),
-    ("Kia", "Sportage", False),
-    ("Hyundai", "Ioniq 5", True),
-    ("Hyundai", "Tucson", False),
-    ("Skoda", "Enyaq", True),
-    ("Skoda", "Octavia", False),
-    ("Volkswagen", "ID.3", True),
-    ("Volkswagen", "ID.Buzz", True),
-    ("Volkswagen", "Golf", False),
-    ("Peugeot", "e-208", True),
-    ("Peugeot", "3008", False),
-    ("Fiat", "500e", True),
-    ("BMW", "i4", True),
-    ("BMW", "X3", False),
-    ("Mercedes-Benz", "EQE", True),
-    ("Mercedes-Benz", "C-Class", False),
-    ("Audi", "Q4 e-tron", True),
-    ("Audi", "A4", False),
-    ("Tesla", "Model 3", True),
-    ("Tesla", "Model Y", True),
-    ("Polestar", "2", True),
-    ("Volvo", "EX30", True),
-    ("Volvo", "XC60", False),
-    ("Toyota", "bZ4X", True),
-    ("Toyota", "Corolla", False),
-    ("Toyota", "Yaris", False),
-    ("Honda", "e Ny1", True),
-    ("Honda", "Civic", False),
-    ("Mazda", "MX-5", False),
-    ("Mazda", "CX-60", False),
-    ("Ford", "Mustang Mach-E", True),
-    ("Ford", "Puma", False),
-    ("Ford", "Transit", False),
-    ("Vauxhall", "Corsa Electric", True),
-    ("MG", "MG4", True),
-    ("MG", "ZS", False),
-    ("BYD", "Atto 3", True),
-    ("BYD", "Seal", True),
-    ("Cupra", "Born", True),
-    ("Cupra", "Formentor", False),
-    ("Dacia", "Spring", True),
-    ("Dacia", "Duster", False),
-    ("Porsche", "Taycan", True),
-    ("Porsche", "911", False),
-    ("Jaguar", "I-Pace", True),
-    ("Land Rover", "Defender", False),
-    ("Mini", "Cooper SE", True),
-    ("Citroen", "e-C4", True),
-    ("Nio", "ET5", True),
-    ("Xpeng", "G6", True),
-    ("Lotus", "Eletre", True),
-    ("Subaru", "Outback", False),
-    ("Suzuki", "Swift", False),
-    ("Alfa Romeo", "Tonale", False),
-]
-RIVALS = [f"{make} {model}" for make, model, _ in SUBJECTS]
-COUNTRIES = ["Germany", "France", "Spain", "Italy", "Poland", "Sweden", "the UK", "Norway", "the Netherlands"]
-CITIES = ["Munich", "Lyon", "Valencia", "Turin", "Gothenburg", "Manchester", "Oslo", "Rotterdam", "Wroclaw"]
-SUPPLIERS = ["CATL", "LG Energy Solution", "Panasonic", "Samsung SDI", "SK On", "Northvolt", "Envision AESC"]
-FAULTS = [
-    "a faulty seat-belt buckle",
-    "a software fault in the brakes",
-    "loose wheel nuts",
-    "a fuel leak",
-    "airbag wiring",
-    "a rear-view camera that can freeze",
-]
-SEGMENTS = ["small SUV", "family estate", "city car", "seven-seat SUV", "hot hatch", "pickup", "saloon"]
-QUARTERS = ["the first quarter", "the second quarter", "the third quarter", "the fourth quarter"]
-
-NEWS_TITLES = [
-    "{S} gets a price cut in {country}",
-    "{make} confirms a new {segment} for {year}",
-    "{S} recalled over {fault}",
-    "{make} to build the next {S} in {country}",
-    "{S} facelift revealed",
-    "{make} sales up {pct} per cent in {quarter}",
-    "{S} goes on sale from {price} euros",
-    "{make} names a new chief executive",
-    "{S} scores five stars in the latest crash tests",
-    "{make} opens a new plant near {city}",
-    "{S} gains a cheaper entry version",
-    "{make} recalls {n},000 cars over {fault}",
-]
-# Titles of longer articles, by theme (THEMES below); other themes take the general ones.
-FEATURE_TITLES = {
-    "road test": [
-        "{S} review: {verdict}",
-        "{S} long-term test, month {month}",
-        "{S} against the {rival}: which is the better buy?",
-        "Used {S}: what to look for",
-        "{S} first drive: {verdict}",
-    ],
-    "industry": [
-        "Inside {make}'s plan for the next decade",
-        "Why {make} is betting on the {segment}",
-        "How the {S} was made",
-    ],
-    "classic": [
-        "Ten years of the {S}",
-        "Used {S}: what to look for",
-        "The {S} at fifty: still {verdict}",
-    ],
-    "general": [
-        "{S}: everything you need to know",
-        "What the {S} tells us about {make}",
-        "{S} first drive: {verdict}",
-        "Why {make} is betting on the {segment}",
-    ],
-}
-BATTERY_TITLES = [
-    "{S} gets a bigger battery",
-    "{make} signs a battery supply deal with {supplier}",
-    "{supplier} to open a battery plant in {country}",
-    "{S}: battery warranty extended to {warranty} years",
-    "How long does the battery in a {S} last?",
-    "Solid-state batteries: {make} sets a date",
-    "{S} battery health after {km},000 km",
-    "Battery prices fall {pct} per cent in a year",
-]
-VERDICTS = [
-    "quietly brilliant",
-    "good, not great",
-    "the new class leader",
-    "more comfortable than ever",
-    "a fine car with one flaw",
-    "worth the wait",
-    "fast, frugal and friendly",
-    "hard to fault",
-]
-STANDFIRSTS = [
-    "What it means for buyers, and what it costs.",
-    "We drove it on motorways, back roads and in town to find out.",
-    "The numbers behind the news, and what comes next.",
-    "A closer look at the car that matters most to {make} this year.",
-    "Good news for drivers, less so for rivals.",
-    "The details, the prices and the dates.",
-    "Everything you need to know before you sign.",
-    "Our verdict after {km},000 km.",
-]
-BATTERY_STANDFIRSTS = [
-    "More range, faster charging and a battery built to last.",
-    "The battery is the most expensive part of an electric car: here is what changes.",
-    "Cheaper battery cells mean cheaper cars, but not yet.",
-    "What battery health really looks like after years on the road.",
-]
-
-# Paragraph sentences by theme. Themes pick the topics of the articles that use them.
-THEMES = {
-    "road test": {
-        "topics": ["Road tests", "Buying advice", "SUVs", "Hybrids"],
-        "headings": [
-            "On the road",
-            "Inside",
-            "Practicality",
-            "Running costs",
-            "Rivals",
-            "Verdict",
-            "Ride and handling",
-            "Equipment",
-        ],
-        "sentences": [
-            "The {S} rides with a composure that few cars at this price can match.",
-            "At motorway speeds the cabin stays quiet, with only a little wind noise around the mirrors.",
-            "The steering is light in town and weights up nicely on a twisting road.",
-            "Rear passengers get plenty of legroom, though headroom is tighter than in the {rival}.",
-            "The boot holds {litres} litres, which is about average for the class.",
-            "Over {km}0 km of mixed driving we averaged better than the official figure.",
-            "The infotainment screen is quick to respond, but the climate controls hide in a sub-menu.",
-            "Our test car cost {price} euros with options, which is a lot of money for a car this size.",
-            "Body control is tidy, and the brakes are easy to modulate in traffic.",
-            "Visibility is good, helped by thin pillars and a tall driving position.",
-            "The entry model is the one to have: it has all the equipment most people need.",
-            "Build quality feels solid, with soft materials where your hands fall.",
-        ],
-    },
-    "industry": {
-        "topics": ["Industry", "Alliances", "Vans and trucks"],
-        "headings": [
-            "The deal",
-            "Why now",
-            "What changes for buyers",
-            "The numbers",
-            "What comes next",
-            "The competition",
-        ],
-        "sentences": [
-            "{make} sold {n}0,000 cars in {quarter}, up {pct} per cent on a year earlier.",
-            "The plant near {city} will employ about {n},000 people when it runs at full speed.",
-            "Analysts expect prices to stay high while supply chains recover.",
-            "The company shares platforms with partners to spread the cost of development.",
-            "Dealers say orders for the {S} are running well ahead of forecasts.",
-            "Profit margins have narrowed as raw material costs rose and discounts returned.",
-            "Trade unions in {country} welcomed the investment but asked for guarantees on jobs.",
-            "The new model line will be built alongside the {rival} to keep costs down.",
-            "Executives told investors that the plan would pay for itself within {warranty} years.",
-            "Smaller brands are finding it hard to fund new models on their own.",
-            "The agreement covers engineering, purchasing and the sharing of factories.",
-        ],
-    },
-    "electric": {
-        "topics": ["Electric vehicles", "Charging"],
-        "headings": [
-            "Range",
-            "Charging",
-            "Efficiency",
-            "Home and away",
-            "What it costs to run",
-            "The alternatives",
-        ],
-        "sentences": [
-            "The {S} managed {km}0 km on a single charge in our mixed test route.",
-            "Public fast chargers along the motorway worked first time, and the app showed real prices.",
-            "Efficiency in cold weather drops noticeably, as it does for most electric cars.",
-            "A heat pump is standard, which helps winter range and warms the cabin quickly.",
-            "Charging at home overnight costs a fraction of what the same distance costs in fuel.",
-            "The car can plan stops on longer trips and warm itself up before it arrives.",
-            "Regenerative braking is adjustable with paddles, and one-pedal driving soon feels natural.",
-            "Electric car sales in {country} rose {pct} per cent last year.",
-            "Running costs are low, but insurance is higher than for the petrol equivalent.",
-            "The charging port sits on the front wing, which is handy at most public chargers.",
-            "Residual values for electric cars have steadied after a difficult couple of years.",
-        ],
-    },
-    "safety": {
-        "topics": ["Safety", "Technology"],
-        "headings": [
-            "The test results",
-            "What went wrong",
-            "What owners should do",
-            "Driver assistance",
-            "The fix",
-        ],
-        "sentences": [
-            "Owners will be contacted by letter and the repair takes less than an hour.",
-            "The {S} scored well for adult occupant protection and for protecting children.",
-            "Automatic emergency braking stopped the car before impact in every test run.",
-            "The lane-keeping system is helpful on motorways but can be too eager on narrow roads.",
-            "No injuries have been linked to the fault, the company said.",
-            "Regulators in {country} asked for the recall after a series of complaints.",
-            "Crash test standards have become stricter every year since they were introduced.",
-            "Pedestrian protection has improved, helped by a softer bonnet and a bigger airbag.",
-            "The fix is a software update, which most cars can receive over the air.",
-            "Safety experts say drivers should not rely on assistance systems in poor weather.",
-        ],
-    },
-    "motorsport": {
-        "topics": ["Motorsport"],
-        "headings": ["The race", "The championship", "Behind the scenes", "What road cars learn"],
-        "sentences": [
-            "The race in {city} was decided by a late safety car and a brave strategy call.",
-            "The team has won {n} races this season and leads the championship by {pct} points.",
-            "Engineers say lessons from racing reach road cars within a few years.",
-            "Tyre wear was the main story of the weekend in the heat.",
-            "The new regulations cut costs and should bring the field closer together.",
-            "A rookie driver finished on the podium for the first time.",
-            "Rally crews faced gravel, snow and tarmac in a single weekend.",
-            "Endurance racing has become a testing ground for efficient engines.",
-        ],
-    },
-    "policy": {
-        "topics": ["Policy", "Industry"],
-        "headings": ["The rules", "Who pays", "What it means for drivers", "The timetable", "The debate"],
-        "sentences": [
-            "The government in {country} will change company car tax rules from {year}.",
-            "Low emission zones now cover most large cities, including {city}.",
-            "Carmakers must meet tougher fleet targets or pay fines on every car sold.",
-            "Road pricing is back on the agenda as fuel duty receipts fall.",
-            "Critics say the grants favour buyers who could afford a new car anyway.",
-            "The new rules apply to cars registered from the start of {year}.",
-            "Ministers promised more money for public transport and for rural roads.",
-            "Industry groups asked for a longer transition and clearer rules.",
-            "Speed limits on urban roads are being lowered in more towns each year.",
-        ],
-    },
-    "technology": {
-        "topics": ["Technology", "Autonomous driving"],
-        "headings": ["The software", "The sensors", "Updates", "Privacy", "What is next"],
-        "sentences": [
-            "Over-the-air updates add features long after the car leaves the factory.",
-            "The {S} uses cameras and radar, but no lidar, to watch the road.",
-            "Self-driving trials in {city} continue with a safety driver on board.",
-            "Drivers can hand over steering on approved motorways at up to {speed} km/h.",
-            "Carmakers now write more software than most technology companies.",
-            "Voice control finally works well enough to use while driving.",
-            "Owners can choose which data the car shares, and with whom.",
-            "Subscriptions for heated seats and other features remain unpopular with buyers.",
-        ],
-    },
-    "classic": {
-        "topics": ["Classic cars"],
-        "headings": ["History", "Buying one today", "What goes wrong", "Values", "On the road"],
-        "sentences": [
-            "Values of good examples have doubled in the past decade.",
-            "Rust is the main enemy, so check the sills and the floor before anything else.",
-            "Parts are easy to find thanks to a lively owners' club.",
-            "The original {make} was designed in {city} on a tight budget.",
-            "Driving one today is a reminder of how far comfort and safety have come.",
-            "Restored cars change hands at auctions across {country} every month.",
-            "Period rally success made the model a favourite with enthusiasts.",
-            "A careful owner can still use one every day, with some patience.",
-        ],
-    },
-}
-GENERAL_SENTENCES = [
-    "Prices start at {price} euros, and deliveries begin in {quarter}.",
-    "The {S} is the most important car {make} will launch this year.",
-    "Rivals include the {rival} and the {rival2}.",
-    "The company did not say how many it expects to sell.",
-    "Buyers in {country} will get the first cars.",
-    "It is the first big change to the model since it arrived.",
-    "The update brings a new grille, new lights and a bigger screen inside.",
-    "There is a three-year warranty, extended to {warranty} years on some parts.",
-    "Order books open next month, with a deposit of {n}00 euros.",
-    "The outgoing model was one of the best sellers in its class.",
-]
-BATTERY_SENTENCES = [
-    "The battery holds {kwh} kWh, of which about {kwh2} kWh can be used.",
-    "The new battery uses cells from {supplier}, built in {country}.",
-    "Battery prices have fallen by about {pct} per cent in a year, according to industry figures.",
-    "After {km},000 km the battery still showed {health} per cent of its original capacity.",
-    "The battery warranty covers {warranty} years or 160,000 km, whichever comes first.",
-    "A larger battery adds range, but also weight and cost.",
-    "Solid-state batteries promise faster charging and more range, but not before {year}.",
-    "The battery can charge from 10 to 80 per cent in about {minutes} minutes on a fast charger.",
-    "Cheaper lithium iron phosphate batteries are now used in the entry versions.",
-    "The battery pack is part of the car's structure, which saves weight and space.",
-    "Recycling plants recover most of the lithium, nickel and cobalt from old batteries.",
-    "A battery management system keeps the cells at the right temperature.",
-    "Battery health checks are becoming part of every used electric car sale.",
-    "{supplier} will supply batteries for the {S} from {year}.",
-]
-LINK_SENTENCES = [
-    "We looked at [the first prototypes]({link}) last year.",
-    "That follows [our earlier report]({link}).",
-    "See also [our review of its closest rival]({link}).",
-    "The company [set out its plans]({link}) some time ago.",
-    "Our [buyer's guide]({link}) explains the choices.",
-    "It builds on [an earlier announcement]({link}).",
-]
-TAKES = [
-    "A sensible update to a car that was already good. Buyers should wait for the discounts.",
-    "**Our take:** the price is right, the timing less so.",
-    "The right car at the wrong price. We expect that to change within a year.",
-    "This is what the class needed: simple, honest and well made.",
-    "Good news for drivers, and a warning to rivals that have stood still.",
-    "We would wait a year: the next version should fix the small things.",
-    "A bold plan. Whether buyers follow is another question.",
-    "Nothing here changes our view: the best car in its class got a little better.",
-]
-SPEC_ROWS = [
-    ("Power", "{power} kW"),
-    ("Top speed", "{speed} km/h"),
-    ("0 to 100 km/h", "{accel} s"),
-    ("Boot", "{litres} litres"),
-    ("Price from", "{price} euros"),
-]
-
-# How long a body is: (name, weight, paragraphs, headings, sentences per paragraph, links).
-LENGTHS = [
-    ("news", 55, (2, 4), (0, 0), (2, 4), (0, 1)),
-    ("standard", 33, (5, 8), (1, 4), (3, 5), (0, 2)),
-    ("feature", 12, (10, 16), (4, 7), (3, 5), (1, 3)),
-]
+RIVALS = [f"{make} {model}" for make, model, _ in POOL["subjects"]]
 
 # ---------------------------------------------------------------------------------------
 # The tokens that stand for per-article values in a rendered template.
@@ -539,32 +113,37 @@ _BATTERY = re.compile("batter", re.IGNORECASE)
 
 def _check_pools():
     """What the seeding promises of its word lists, checked once at import."""
-    for make, model, _ in SUBJECTS:
+    for make, model, _ in POOL["subjects"]:
         assert _SAFE_SUBJECT.fullmatch(f"{make} {model}"), model
     # Only the battery pools mention batteries, so that searching for "battery" finds
     # exactly the articles that were meant to mention them.
     without_batteries = [
-        *NEWS_TITLES,
-        *(title for titles in FEATURE_TITLES.values() for title in titles),
-        *STANDFIRSTS,
-        *GENERAL_SENTENCES,
-        *LINK_SENTENCES,
-        *TAKES,
-        *VERDICTS,
-        *FAULTS,
-        *SEGMENTS,
-        *SUPPLIERS,
+        *POOL["news_titles"],
+        *(title for titles in POOL["feature_titles"].values() for title in titles),
+        *POOL["standfirsts"],
+        *POOL["general_sentences"],
+        *POOL["link_sentences"],
+        *POOL["takes"],
+        *POOL["verdicts"],
+        *POOL["faults"],
+        *POOL["segments"],
+        *POOL["suppliers"],
         *RIVALS,
-        *COUNTRIES,
-        *CITIES,
-        *(f"{name} {value}" for name, value in SPEC_ROWS),
-        *(text for theme in THEMES.values() for text in theme["sentences"] + theme["headings"]),
+        *POOL["countries"],
+        *POOL["cities"],
+        *(f"{name} {value}" for name, value in POOL["spec_rows"]),
+        *(text for theme in POOL["themes"].values() for text in theme["sentences"] + theme["headings"]),
     ]
     assert not [text for text in without_batteries if _BATTERY.search(text)]
-    assert all(_BATTERY.search(text) for text in BATTERY_SENTENCES + BATTERY_TITLES + BATTERY_STANDFIRSTS)
+    assert all(
+        _BATTERY.search(text)
+        for text in POOL["battery_sentences"] + POOL["battery_titles"] + POOL["battery_standfirsts"]
+    )
     topic_names = {name for name, _, _ in TOPICS}
     # Every topic of the pool gets articles.
-    assert {name for theme in THEMES.values() for name in theme["topics"]} == topic_names - {"Batteries"}
+    assert {name for theme in POOL["themes"].values() for name in theme["topics"]} == topic_names - {
+        "Batteries"
+    }
 
 
 _check_pools()
@@ -659,13 +238,13 @@ class _Filler:
 WORD_FIELDS = {
     "rival": RIVALS,
     "rival2": RIVALS,
-    "country": COUNTRIES,
-    "city": CITIES,
-    "supplier": SUPPLIERS,
-    "fault": FAULTS,
-    "segment": SEGMENTS,
-    "quarter": QUARTERS,
-    "verdict": VERDICTS,
+    "country": POOL["countries"],
+    "city": POOL["cities"],
+    "supplier": POOL["suppliers"],
+    "fault": POOL["faults"],
+    "segment": POOL["segments"],
+    "quarter": POOL["quarters"],
+    "verdict": POOL["verdicts"],
 }
 NUMBER_FIELDS = {
     "year": (2025, 2031),
@@ -688,9 +267,9 @@ NUMBER_FIELDS = {
 
 def template_markdown(rng, *, battery, length, links_allowed=True):
     """The Markdown of one body template: (markdown, theme, links)."""
-    _, _, paragraphs, headings, sentences, links = next(row for row in LENGTHS if row[0] == length)
-    theme_name = rng.choice(sorted(THEMES))
-    theme = THEMES[theme_name]
+    _, _, paragraphs, headings, sentences, links = next(row for row in POOL["lengths"] if row[0] == length)
+    theme_name = rng.choice(sorted(POOL["themes"]))
+    theme = POOL["themes"][theme_name]
     fill = _Filler(rng)
     paragraph_count = rng.randint(*paragraphs)
     heading_count = min(rng.randint(*headings), paragraph_count - 1)
@@ -702,8 +281,8 @@ def template_markdown(rng, *, battery, length, links_allowed=True):
 
     # Sentences are dealt from shuffled decks, so that none comes back before the deck
     # has run out; the first names the subject.
-    draw = _dealer(rng, theme["sentences"] + GENERAL_SENTENCES)
-    draw_battery = _dealer(rng, BATTERY_SENTENCES)
+    draw = _dealer(rng, theme["sentences"] + POOL["general_sentences"])
+    draw_battery = _dealer(rng, POOL["battery_sentences"])
     blocks = []
     for number in range(paragraph_count):
         if number in heading_at and heading_names:
@@ -714,7 +293,7 @@ def template_markdown(rng, *, battery, length, links_allowed=True):
         for index, at in enumerate(link_at):
             if at == number:
                 chosen.append(
-                    rng.choice(LINK_SENTENCES).replace("{link}", f"/articles/{LINK_TOKENS[index]}/")
+                    rng.choice(POOL["link_sentences"]).replace("{link}", f"/articles/{LINK_TOKENS[index]}/")
                 )
         blocks.append(fill(" ".join(chosen)))
         if length == "feature" and number == paragraph_count // 2:
@@ -741,7 +320,7 @@ def _dealer(rng, sentences):
 
 
 def _spec_table(fill):
-    rows = "\n".join(f"| {name} | {fill(value)} |" for name, value in SPEC_ROWS)
+    rows = "\n".join(f"| {name} | {fill(value)} |" for name, value in POOL["spec_rows"])
     return f"| Specification | {SUBJECT_TOKEN} |\n| --- | ---: |\n{rows}"
 
 
@@ -772,7 +351,7 @@ class TemplateLibrary:
 
     def take(self, number):
         if number not in self._takes:
-            article = Article(body="", take=TAKES[number])
+            article = Article(body="", take=POOL["takes"][number])
             article.render()
             self._takes[number] = article.take_html
         return self._takes[number]
@@ -824,13 +403,14 @@ def _publication_times(rng, count, now):
     return [midnight - timedelta(days=day, minutes=-minute) for day, minute in times]
 
 
-ELECTRIC_SUBJECTS = [subject for subject in SUBJECTS if subject[2]]
+ELECTRIC_SUBJECTS = [subject for subject in POOL["subjects"] if subject[2]]
 
 
 class Planner:
     """Decides, article by article in publication order, what each seeded article is."""
 
-    def __init__(self, *, seed, count, now, authors, reviewers, topics, taken_slugs):
+    def __init__(self, *, seed, count, now, newsroom, taken_slugs):
+        authors, reviewers, topics = newsroom  # as `ensure_newsroom()` gives them
         self.rng = random.Random(seed)
         self.library = template_library(seed)
         self.times = _publication_times(self.rng, count, now)
@@ -849,8 +429,8 @@ class Planner:
         # either (a slug is part of the Markdown, so it is searched too).
         self.earlier = []
         self.earlier_without_batteries = []
-        self._lengths = [row[0] for row in LENGTHS]
-        self._length_weights = list(itertools.accumulate(row[1] for row in LENGTHS))
+        self._lengths = [row[0] for row in POOL["lengths"]]
+        self._length_weights = list(itertools.accumulate(row[1] for row in POOL["lengths"]))
 
     def plan(self, number, article_id):
         """The plan of the number-th article (counting from 0, in publication order)."""
@@ -864,7 +444,7 @@ class Planner:
         if template.links > len(linkable):
             # Too few earlier articles to link to.
             template = self.library.body(battery=battery, length=length, number=0)
-        make, model, _ = rng.choice(ELECTRIC_SUBJECTS if battery else SUBJECTS)
+        make, model, _ = rng.choice(ELECTRIC_SUBJECTS if battery else POOL["subjects"])
         subject = f"{make} {model}"
         targets = self._link_targets(template.links, linkable)
         body, body_html, word_count = template.fill(
@@ -873,18 +453,18 @@ class Planner:
 
         fill = _Filler(rng, subject=subject, make=make)
         if battery:
-            titles = BATTERY_TITLES
+            titles = POOL["battery_titles"]
         elif length == "news":
-            titles = NEWS_TITLES
+            titles = POOL["news_titles"]
         else:
-            titles = FEATURE_TITLES.get(template.theme, FEATURE_TITLES["general"])
+            titles = POOL["feature_titles"].get(template.theme, POOL["feature_titles"]["general"])
         title = fill(rng.choice(titles))
-        standfirst = fill(rng.choice(BATTERY_STANDFIRSTS if battery else STANDFIRSTS))
-        take = rng.randrange(len(TAKES)) if rng.random() < 0.25 else None
+        standfirst = fill(rng.choice(POOL["battery_standfirsts"] if battery else POOL["standfirsts"]))
+        take = rng.randrange(len(POOL["takes"])) if rng.random() < 0.25 else None
 
         author_id, author_user_id = rng.choices(self.authors, cum_weights=self.author_weights)[0]
         reviewer_id, reviewer_user_id = rng.choice(self.reviewers_for[author_id])
-        theme_topics = THEMES[template.theme]["topics"]
+        theme_topics = POOL["themes"][template.theme]["topics"]
         topics = [theme_topics[0], *(name for name in theme_topics[1:] if rng.random() < 0.4)]
         if battery:
             extra = "Batteries" if rng.random() < 0.7 else "Electric vehicles"
@@ -909,7 +489,7 @@ class Planner:
             body_html=body_html,
             toc_html=template.toc_html,
             word_count=word_count,
-            take="" if take is None else TAKES[take],
+            take="" if take is None else POOL["takes"][take],
             take_html="" if take is None else self.library.take(take),
             author_id=author_id,
             author_user_id=author_user_id,
@@ -959,7 +539,7 @@ def ensure_newsroom():
         topics.append(topic)
     authors = []
     for index, name in enumerate(AUTHOR_NAMES):
-        beat = AUTHOR_BEATS[index % len(AUTHOR_BEATS)]
+        beat = POOL["author_beats"][index % len(POOL["author_beats"])]
         author, _ = Author.objects.get_or_create(
             slug=slugify(name),
             defaults={"name": name, "bio": f"{name.split()[0]} writes about {beat}."},
@@ -1247,18 +827,10 @@ def seed_articles(count, *, seed=DEFAULT_SEED, batch_size=DEFAULT_BATCH_SIZE, pr
         raise ValueError("Parallel writers need PostgreSQL and no open transaction.")
     now = timezone.now()
     with transaction.atomic(using=using):
-        authors, reviewers, topics = ensure_newsroom()
+        newsroom = ensure_newsroom()
         taken = set(Article.objects.using(using).values_list("slug", flat=True))
         taken |= set(SlugRedirect.objects.using(using).values_list("old_slug", flat=True))
-    planner = Planner(
-        seed=seed,
-        count=count,
-        now=now,
-        authors=authors,
-        reviewers=reviewers,
-        topics=topics,
-        taken_slugs=taken,
-    )
+    planner = Planner(seed=seed, count=count, now=now, newsroom=newsroom, taken_slugs=taken)
     sizes = [min(batch_size, count - start) for start in range(0, count, batch_size)]
     if writers == 1:
         return _write_in_turn(planner, sizes, progress, using)

@@ -146,28 +146,30 @@ class RememberedSitemap(CanonicalOriginSitemap):
         return max((item.last_update for item in self.items()), default=None)
 
 
-class TopicSitemap(RememberedSitemap):
+class NamedPageSitemap(RememberedSitemap):
+    """The pages of the topics or authors that have a published article, by name."""
+
+    model = None
+    articles_of = None  # the Article field that points at one of them
+
+    def fresh_items(self):
+        return (
+            self.model.objects.with_published_articles()
+            .annotate(last_update=_latest_change(**{self.articles_of: OuterRef("pk")}))
+            .order_by("name")
+        )
+
+
+class TopicSitemap(NamedPageSitemap):
+    model, articles_of = Topic, "topics"
     changefreq = "daily"
     priority = 0.6
 
-    def fresh_items(self):
-        return (
-            Topic.objects.with_published_articles()
-            .annotate(last_update=_latest_change(topics=OuterRef("pk")))
-            .order_by("name")
-        )
 
-
-class AuthorSitemap(RememberedSitemap):
+class AuthorSitemap(NamedPageSitemap):
+    model, articles_of = Author, "author"
     changefreq = "weekly"
     priority = 0.5
-
-    def fresh_items(self):
-        return (
-            Author.objects.with_published_articles()
-            .annotate(last_update=_latest_change(author=OuterRef("pk")))
-            .order_by("name")
-        )
 
 
 sitemaps = {

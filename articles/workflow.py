@@ -12,7 +12,9 @@ the management commands and the tests all come through here; nothing else writes
 `Article.status`.
 """
 
-from collections.abc import Callable
+import hashlib
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -40,6 +42,28 @@ class EditConflict(Exception):
         super().__init__(
             f"Somebody else saved this article (version {stored}) after you opened it (version {expected})."
         )
+
+
+# The words approved ------------------------------------------------------------------
+
+
+def content_words(source):
+    """{field: value} of Article.CONTENT_FIELDS from an article, a correction, a revision
+    (historical record) or a mapping."""
+    if isinstance(source, Mapping):
+        return {name: source.get(name) or "" for name in Article.CONTENT_FIELDS}
+    return {name: getattr(source, name) or "" for name in Article.CONTENT_FIELDS}
+
+
+def content_hash(source):
+    """The sha256 (hex) of the content fields, in Article.CONTENT_FIELDS order, exactly as stored.
+
+    An approval stores it (`approved_hash`); publishing refuses words whose hash differs, so
+    what readers get is byte for byte what the reviewer approved.
+    """
+    words = content_words(source)
+    payload = json.dumps([words[name] for name in Article.CONTENT_FIELDS], ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 # Roles, as permissions -----------------------------------------------------------------

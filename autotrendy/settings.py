@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records who made each revision of an article.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A newsroom save that meets a database failure shows the editor's text again (admin_saves).
+    "articles.admin_saves.DatabaseFailureMiddleware",
 ]
 
 ROOT_URLCONF = "autotrendy.urls"
@@ -118,9 +120,18 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, failing open: with Redis down or slow, a read is a miss and a
+            # write is skipped (logged), so pages are rendered instead of answered with a 500.
+            "BACKEND": "autotrendy.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "autotrendy",
+            "OPTIONS": {
+                # A Redis that does not answer costs a request at most this long (seconds) per
+                # call, and is then left alone for REDIS_RETRY_AFTER seconds.
+                "socket_connect_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.25")),
+                "socket_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.25")),
+                "retry_after": float(os.environ.get("REDIS_RETRY_AFTER", "2")),
+            },
         }
     }
 else:
@@ -155,8 +166,36 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
+
+# Uploaded media (covers, photos, body images and their renditions) go through the default
+# storage only. On one machine: files under MEDIA_ROOT, served by nginx at MEDIA_URL. With
+# AWS_STORAGE_BUCKET_NAME set: an S3-compatible bucket (django-storages), shared by every node,
+# served by the bucket or a CDN in front of it (AWS_S3_CUSTOM_DOMAIN). Keys come from
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the machine's role), read by boto3.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    MEDIA_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
+            "url_protocol": os.environ.get("AWS_S3_URL_PROTOCOL") or "https:",
+            "location": os.environ.get("AWS_LOCATION", "").strip("/"),
+            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+            # Public, stable URLs: pages (and the page cache) keep them, so no expiring signatures.
+            "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", False),
+            # Never replace a stored file: a taken name gets a suffix, as on disk.
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "public, max-age=86400"},
+        },
+    }
+else:
+    MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {
         # Hashed, compressed, cacheable-forever names in production; plain files while
         # developing so that `runserver` needs no collectstatic.

@@ -1,10 +1,10 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from articles import accounts
 from articles.markdownx_views import StaffImageUploadView, StaffMarkdownifyView
 from articles.pagecache import public_page
 from articles.sitemaps import index as sitemap_index
@@ -21,15 +21,21 @@ urlpatterns = [
         StaffImageUploadView.as_view(),
         name="markdownx_upload",
     ),
+    # "Forgotten your password?" on the admin login (the admin shows the link once it exists).
+    path("admin/password_reset/", accounts.PasswordResetView.as_view(), name="admin_password_reset"),
+    path("admin/password_reset/done/", accounts.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("admin/", admin.site.urls),
-    # The one-time password-setting links that `add_staff` prints (templates from the admin).
+    # The one-time password-setting links that `add_staff` prints and the reset emails carry,
+    # on pages under the newsroom's name (articles.accounts).
     path(
         "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        accounts.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(
-        "accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"
+        "accounts/reset/done/",
+        accounts.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
     ),
     # An index of sections; the articles' section in pages of ids (articles.sitemaps).
     path("sitemap.xml", public_page(sitemap_index), {"sitemaps": sitemaps}, name="sitemap"),

@@ -53,7 +53,11 @@ from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 
 django.setup()
+from django.core.files.storage import FileSystemStorage, storages
+
 print(json.dumps({
+    # False with object storage: pages link the bucket, nginx serves no /media/.
+    "media_on_disk": isinstance(storages["default"], FileSystemStorage),
     "static_url": settings.STATIC_URL,
     "static_root": str(settings.STATIC_ROOT),
     "media_url": settings.MEDIA_URL,
@@ -150,7 +154,37 @@ def url_path(label, url):
     return check_safe(label, url)
 
 
-def nginx_values(*, settings, host, port, run_dir, socket_dir):
+def app_server_lines(app_servers, socket_dir):
+    """The upstream's `server` lines: the local gunicorn's socket, or the nodes given."""
+    addresses = []
+    for address in app_servers or []:
+        if not re.fullmatch(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}", address):
+            raise ServeError(f"--app-server {address!r} is not HOST:PORT.")
+        addresses.append(address)
+    if not addresses:
+        addresses = ["unix:" + check_safe("The socket dir", str(socket_dir / "gunicorn.sock"))]
+    return "\n".join(f"        server {address} fail_timeout=0;" for address in addresses)
+
+
+def without_block(template, marker):
+    """The template without the lines between `# <marker>:start` and `# <marker>:end`."""
+    pattern = re.compile(
+        rf"^[ \t]*# {re.escape(marker)}:start\n.*?^[ \t]*# {re.escape(marker)}:end\n",
+        re.DOTALL | re.MULTILINE,
+    )
+    if not pattern.search(template):
+        raise ServeError(f"deploy/nginx.conf has no {marker} block.")
+    return pattern.sub("", template)
+
+
+def nginx_config(template, *, settings, **placement):
+    """deploy/nginx.conf filled in for these settings, address, run dir and app servers."""
+    if not settings["media_on_disk"]:
+        template = without_block(template, "media-on-disk")
+    return render(template, nginx_values(settings=settings, **placement))
+
+
+def nginx_values(*, settings, host, port, run_dir, socket_dir, app_servers=None):
     cookies = [settings["session_cookie"], settings["messages_cookie"], settings["csrf_cookie"]]
     for name in cookies:
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
@@ -164,12 +198,18 @@ def nginx_values(*, settings, host, port, run_dir, socket_dir):
             "user root;" if os.geteuid() == 0 else "# user: nginx runs as the user who started it"
         ),
         "LISTEN": f"{url_host(host)}:{port}",
-        "GUNICORN_SOCKET": check_safe("The socket dir", str(socket_dir / "gunicorn.sock")),
+        "APP_SERVERS": app_server_lines(app_servers, socket_dir),
         "STAMP_SOCKET": str(socket_dir / "stamp.sock"),
         "STATIC_URL": url_path("STATIC_URL", settings["static_url"]),
         "STATIC_ROOT": check_safe("STATIC_ROOT", settings["static_root"].rstrip("/")),
-        "MEDIA_URL": url_path("MEDIA_URL", settings["media_url"]),
-        "MEDIA_ROOT": check_safe("MEDIA_ROOT", settings["media_root"].rstrip("/")),
+        **(
+            {
+                "MEDIA_URL": url_path("MEDIA_URL", settings["media_url"]),
+                "MEDIA_ROOT": check_safe("MEDIA_ROOT", settings["media_root"].rstrip("/")),
+            }
+            if settings["media_on_disk"]
+            else {}
+        ),
         "SESSION_COOKIE": re.escape(settings["session_cookie"]),
         "MESSAGES_COOKIE": re.escape(settings["messages_cookie"]),
         "CSRF_COOKIE": re.escape(settings["csrf_cookie"]),
@@ -273,6 +313,33 @@ def stop(name, process, first_signal, timeout):
             note(f"{name} did not stop within {wait} s: killing it")
 
 
+def start_gunicorn(processes, env, socket_dir):
+    """gunicorn (deploy/gunicorn.conf.py) on the unix socket nginx's upstream names; waits until it listens."""
+    gunicorn_socket = socket_dir / "gunicorn.sock"
+    processes["gunicorn"] = start(
+        "gunicorn",
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            str(DEPLOY / "gunicorn.conf.py"),
+            "--bind",
+            f"unix:{gunicorn_socket}",
+            # Its control socket (for gunicornc) here, not one shared path in $HOME.
+            "--control-socket",
+            str(socket_dir / "gunicorn.ctl"),
+        ],
+        env,
+    )
+    wait_until(
+        lambda: accepts(str(gunicorn_socket), socket.AF_UNIX),
+        what="gunicorn",
+        timeout=60,
+        processes=processes,
+    )
+
+
 def serve(args):
     nginx = find_nginx()
     if nginx is None:
@@ -284,14 +351,24 @@ def serve(args):
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
     manage(env, "migrate", "--noinput")
     settings = probe_settings(env)
-    Path(settings["media_root"]).mkdir(parents=True, exist_ok=True)
+    if settings["media_on_disk"]:
+        Path(settings["media_root"]).mkdir(parents=True, exist_ok=True)
+    else:
+        note("Media are on object storage (AWS_STORAGE_BUCKET_NAME): nginx serves no /media/.")
 
     socket_dir, temporary_sockets = socket_dir_for(run_dir)
-    values = nginx_values(
-        settings=settings, host=args.host, port=args.port, run_dir=run_dir, socket_dir=socket_dir
-    )
     config = run_dir / "nginx.conf"
-    config.write_text(render((DEPLOY / "nginx.conf").read_text(), values))
+    config.write_text(
+        nginx_config(
+            (DEPLOY / "nginx.conf").read_text(),
+            settings=settings,
+            host=args.host,
+            port=args.port,
+            run_dir=run_dir,
+            socket_dir=socket_dir,
+            app_servers=args.app_server,
+        )
+    )
     gunicorn_socket = socket_dir / "gunicorn.sock"
     for stale in (gunicorn_socket, socket_dir / "stamp.sock"):
         stale.unlink(missing_ok=True)
@@ -303,28 +380,10 @@ def serve(args):
 
     processes = {}
     try:
-        processes["gunicorn"] = start(
-            "gunicorn",
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--config",
-                str(DEPLOY / "gunicorn.conf.py"),
-                "--bind",
-                f"unix:{gunicorn_socket}",
-                # Its control socket (for gunicornc) here, not one shared path in $HOME.
-                "--control-socket",
-                str(socket_dir / "gunicorn.ctl"),
-            ],
-            env,
-        )
-        wait_until(
-            lambda: accepts(str(gunicorn_socket), socket.AF_UNIX),
-            what="gunicorn",
-            timeout=60,
-            processes=processes,
-        )
+        if args.app_server:
+            note("Fronting the app servers " + ", ".join(args.app_server) + " (no gunicorn started here).")
+        else:
+            start_gunicorn(processes, env, socket_dir)
         processes["nginx"] = start("nginx", nginx_command, env)
         family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
         connect_host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(args.host, args.host)
@@ -359,6 +418,13 @@ def main(argv=None):
         "--host", default="127.0.0.1", help="the address nginx listens on (default 127.0.0.1)"
     )
     parser.add_argument("--port", type=int, default=8000, help="the port nginx listens on (default 8000)")
+    parser.add_argument(
+        "--app-server",
+        action="append",
+        metavar="HOST:PORT",
+        help="front an app server running elsewhere instead of starting gunicorn here; repeat for "
+        "each node (they share PostgreSQL, Redis and object storage: see README)",
+    )
     parser.add_argument(
         "--run-dir",
         default=str(DEFAULT_RUN_DIR),

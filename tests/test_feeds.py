@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from calendar import timegm
 from datetime import UTC, datetime, timedelta
 from html import unescape
+from html.parser import HTMLParser
 
 import feedparser
 import pytest
@@ -240,6 +241,84 @@ def test_author_feed_lists_only_that_authors_published_articles(client, feed_art
 )
 def test_feed_of_unknown_topic_or_author_is_404(client, feed_articles, url):
     assert client.get(url).status_code == 404
+
+
+# ---------------------------------------------------------------------------
+# Plain text stays text: what an author types reaches subscribers as those characters
+
+
+# Markup, a bare "&" and "<", an entity that must not be decoded, and a script payload.
+TYPED = 'Fast & <cheap>: <img src=x onerror="alert(1)"> <b>bold</b> &amp; 5 < 6'
+
+
+class _Markup(HTMLParser):
+    """The elements and the text a feed reader shows for an HTML value."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.elements, self.text = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.elements.append(tag)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def what_the_reader_sees(detail):
+    """(text shown, elements made) for a feedparser text construct (title_detail, ...)."""
+    if detail.type == "text/plain":
+        return detail.value, []
+    markup = _Markup()
+    markup.feed(detail.value)
+    markup.close()
+    return "".join(markup.text), markup.elements
+
+
+@pytest.fixture
+def typed_markup(settings):
+    """Every plain-text field that reaches a feed holds TYPED: titles, standfirst, topic
+    and author names, the topic's description and the author's bio, the site's name."""
+    settings.SITE_NAME = "Cars & <Co>"
+    settings.SITE_DESCRIPTION = f"About: {TYPED}"
+    author = AuthorFactory(name=f"Ada {TYPED}", slug="ada", bio=f"Bio: {TYPED}")
+    topic = TopicFactory(name=f"Batteries {TYPED}", slug="batteries", description=f"Topic: {TYPED}")
+    ArticleFactory(
+        published=True,
+        title=f"Title: {TYPED}",
+        standfirst=f"Standfirst: {TYPED}",
+        author=author,
+        topics=[topic],
+    )
+
+
+@pytest.mark.parametrize("kind", ["rss", "atom"])
+@pytest.mark.parametrize(
+    "path, channel_title, channel_description",
+    [
+        pytest.param("/feed", "Cars & <Co>", f"About: {TYPED}", id="site"),
+        pytest.param(
+            "/topics/batteries/feed", f"Cars & <Co>: Batteries {TYPED}", f"Topic: {TYPED}", id="topic"
+        ),
+        pytest.param(
+            "/authors/ada/feed", f"Cars & <Co>: articles by Ada {TYPED}", f"Bio: {TYPED}", id="author"
+        ),
+    ],
+)
+def test_feeds_show_typed_markup_as_text_and_inject_no_element(
+    client, typed_markup, path, kind, channel_title, channel_description
+):
+    _, parsed = fetch_feed(client, f"{path}/{kind}/")
+    channel, entry = parsed.feed, parsed.entries[0]
+    assert what_the_reader_sees(channel.title_detail) == (channel_title, [])
+    assert what_the_reader_sees(channel.subtitle_detail) == (channel_description, [])
+    assert what_the_reader_sees(entry.title_detail) == (f"Title: {TYPED}", [])
+    assert what_the_reader_sees(entry.summary_detail) == (f"Standfirst: {TYPED}", [])
+    assert entry.author == f"Ada {TYPED}"
+    assert [tag.term for tag in entry.tags] == [f"Batteries {TYPED}"]
 
 
 # ---------------------------------------------------------------------------

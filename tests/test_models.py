@@ -143,26 +143,26 @@ def test_an_empty_take_renders_to_nothing():
     assert ArticleFactory(take="   ").take_html == ""
 
 
-def test_saving_only_the_body_re_renders_its_html():
-    article = ArticleFactory(body="Old text.")
-
-    article.body = "New **text** here."
-    article.save(update_fields=["body"])
-
-    stored = Article.objects.get(pk=article.pk)
-    assert stored.body_html == "<p>New <strong>text</strong> here.</p>"
-    assert stored.word_count == 3
-
-
-def test_saving_other_fields_does_not_overwrite_the_stored_html():
+@pytest.mark.parametrize(
+    ("field", "value", "body_html", "word_count"),
+    [
+        pytest.param(
+            "body", "New **text** here.", "<p>New <strong>text</strong> here.</p>", 3, id="the body"
+        ),
+        pytest.param("title", "Retitled", "<p>Text.</p>", 1, id="the title only"),
+    ],
+)
+def test_a_save_of_some_fields_renders_the_html_again_only_when_the_body_is_among_them(
+    field, value, body_html, word_count
+):
     article = ArticleFactory(body="Text.")
 
-    article.title = "Retitled"
-    article.save(update_fields=["title"])
+    setattr(article, field, value)
+    article.save(update_fields=[field])
 
     stored = Article.objects.get(pk=article.pk)
-    assert stored.title == "Retitled"
-    assert stored.body_html == "<p>Text.</p>"
+    assert getattr(stored, field) == value
+    assert (stored.body_html, stored.word_count) == (body_html, word_count)
 
 
 def test_topics_with_published_articles_leave_out_empty_topics():

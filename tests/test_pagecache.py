@@ -220,8 +220,10 @@ def test_the_admin_and_its_login_form_are_never_cached(client):
     assert status_of(client.get("/admin/login/")) is None
 
 
-def test_a_response_that_sets_a_cookie_is_not_stored(client, rf):
+def test_a_response_that_sets_a_cookie_is_not_stored(client, rf, monkeypatch):
     from django.http import HttpResponse
+
+    monkeypatch.setattr(pagecache, "_is_public_path", lambda path: path == "/cookie/")
 
     def view(request):
         response = HttpResponse("hello")
@@ -233,6 +235,36 @@ def test_a_response_that_sets_a_cookie_is_not_stored(client, rf):
     request = rf.get("/cookie/")
     assert middleware(request).has_header("X-Page-Cache") is False
     assert middleware(rf.get("/cookie/")).cookies["flavour"].value == "vanilla"
+
+
+def edition_reads(queries):
+    return [q["sql"] for q in queries if "articles_pageedition" in q["sql"]]
+
+
+@pytest.mark.parametrize("url", ["/robots.txt", "/admin/login/", "/no-such-page/", "/static/css/site.css"])
+def test_paths_that_are_never_stored_do_not_touch_the_edition_or_the_cache(client, url, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    looked_up = []
+    monkeypatch.setattr(pagecache.cache, "get", lambda *args, **kwargs: looked_up.append(args))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert status_of(response) is None
+    assert edition_reads(queries.captured_queries) == []
+    assert looked_up == []
+
+
+@pytest.mark.parametrize("url", ["/", "/?page=1", "/archive/"])
+def test_a_reader_request_reads_the_edition_once(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ArticleFactory(status=Status.PUBLISHED, published_at=timezone.now() - timedelta(days=1))
+    pagecache.current_edition()  # the first edition exists before the reader comes
+    with CaptureQueriesContext(connection) as queries:
+        assert status_of(client.get(url)) == "miss"
+    assert len(edition_reads(queries.captured_queries)) == 1
 
 
 def test_not_found_pages_are_not_stored(client):

@@ -288,7 +288,7 @@ def test_the_author_cannot_approve_their_own_article_from_the_screen(client, new
     assert 'value="approve"' not in page  # no buttons for the author
     response = client.post(
         review_url(article, "decide/"),
-        {"action": "approve", "content_hash": review.content_hash(article)},
+        {"action": "approve", "content_hash": workflow.content_hash(article)},
         follow=True,
     )
     assert messages_of(response) == ["Only reviewers and editors can review articles."]

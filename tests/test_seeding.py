@@ -178,9 +178,8 @@ def test_stored_html_is_exactly_what_rendering_gives():
 
 
 def test_about_a_third_mention_batteries():
-    authors, reviewers, topics = seeding.ensure_newsroom()
     planner = seeding.Planner(
-        seed=7, count=3000, now=NOW, authors=authors, reviewers=reviewers, topics=topics, taken_slugs=set()
+        seed=7, count=3000, now=NOW, newsroom=seeding.ensure_newsroom(), taken_slugs=set()
     )
     plans = [planner.plan(number, number + 1) for number in range(3000)]
     share = sum(mentions_batteries(plan) for plan in plans) / len(plans)

@@ -155,10 +155,11 @@ def test_without_database_url_the_database_is_an_sqlite_file_in_the_repository()
     assert settings["CONN_MAX_AGE"] == 0
 
 
-def test_redis_url_selects_the_redis_cache():
+def test_redis_url_selects_the_redis_cache_failing_open():
     settings = settings_under(**production_env(REDIS_URL="redis://127.0.0.1:6379/1"))
 
-    assert settings["CACHE_BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    # Django's RedisCache, where a Redis that is down is a miss (tests/test_faults.py).
+    assert settings["CACHE_BACKEND"] == "autotrendy.cache.FailOpenRedisCache"
     assert settings["CACHE_LOCATION"] == "redis://127.0.0.1:6379/1"
 
 
@@ -205,4 +206,4 @@ def test_with_redis_url_the_configured_cache_really_stores_and_reads_in_redis():
     )
     result = run(["-c", script], REDIS_URL=os.environ["REDIS_URL"], DJANGO_DEBUG="true")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["RedisCache", "vroom"]
+    assert result.stdout.split() == ["FailOpenRedisCache", "vroom"]

@@ -1,14 +1,11 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.contrib.auth.tokens import default_token_generator
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
+from articles.accounts import set_password_url
 from articles.models import Author
 from articles.roles import ROLE_GROUPS
 
@@ -57,13 +54,7 @@ class Command(BaseCommand):
         verb = "Created" if created else "Updated"
         self.stdout.write(self.style.SUCCESS(f"{verb} {username}: {role}, byline “{author.name}”."))
         if created or not user.has_usable_password():
-            link = settings.SITE_ORIGIN + reverse(
-                "password_reset_confirm",
-                kwargs={
-                    "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-                    "token": default_token_generator.make_token(user),
-                },
-            )
+            link = set_password_url(user)
             days = settings.PASSWORD_RESET_TIMEOUT // 86400
             self.stdout.write(f"Set the password (one use, valid {days} days): {link}")
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0009_reader_indexes"),
+        ("articles", "0010_corrections"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
