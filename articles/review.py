@@ -108,9 +108,23 @@ class Baseline:
 
 
 def _who(user):
+    """A person as the newsroom knows them: their byline, else their name, else their username."""
     if user is None:
         return "someone"
-    return user.get_full_name() or user.get_username()
+    byline = getattr(user, "author_profile", None)
+    return (byline.name if byline else "") or user.get_full_name() or user.get_username()
+
+
+@dataclass
+class Shown:
+    """A comment as the screen shows it: where its passage is now (None: gone), who wrote and
+    resolved it, and whether this user may resolve it."""
+
+    comment: ReviewComment
+    anchor: passages.Anchor | None
+    author_name: str
+    resolver_name: str
+    may_resolve: bool
 
 
 def _decision(event):
@@ -177,10 +191,10 @@ class ReviewView(ReviewMixin):
 
     Context: `article` (what readers will see), `original` (the same article),
     `baseline` (Baseline), `summary` (diffs.Summary; `summary.fields` one FieldDiff per content
-    field), `reviews` ([(event, revision)]: the revisions to compare with instead),
+    field), `reviews` (the reviewed revisions to compare with instead: dicts of `revision`,
+    `event`, `who`, `decision`),
     `content_hash` and `seen_revision` (what the decision form carries back), `decisions` (the
-    workflow steps open to this user here), `comments` ([(ReviewComment, passages.Anchor or
-    None)], open first), `comment_form`, `can_comment`, `is_author`.
+    workflow steps open to this user here), `comments` ([Shown], open first), `comment_form`, `can_comment`, `is_author`.
     """
 
     template_name = "admin/articles/article/review.html"
@@ -197,10 +211,18 @@ class ReviewView(ReviewMixin):
         )
         texts = passages.texts_of(article)
         comments = [
-            (comment, passages.locate(comment.quote, texts, prefix=comment.prefix, suffix=comment.suffix))
-            for comment in article.review_comments.select_related("author", "resolved_by")
+            Shown(
+                comment,
+                passages.locate(comment.quote, texts, prefix=comment.prefix, suffix=comment.suffix),
+                _who(comment.author),
+                _who(comment.resolved_by),
+                can_resolve(request.user, comment),
+            )
+            for comment in article.review_comments.select_related(
+                "author__author_profile", "resolved_by__author_profile"
+            )
         ]
-        comments.sort(key=lambda pair: pair[0].is_resolved)
+        comments.sort(key=lambda shown: shown.comment.is_resolved)  # the open ones first
         latest = (
             article.history.order_by("-history_date", "-history_id")
             .values_list("history_id", flat=True)
@@ -216,7 +238,10 @@ class ReviewView(ReviewMixin):
             "take_heading": f"{settings.SITE_NAME}’s take",
             "baseline": baseline,
             "summary": summary,
-            "reviews": revisions.reviews(article, limit=20),
+            "reviews": [
+                {"revision": revision, "event": event, "who": _who(event.user), "decision": _decision(event)}
+                for event, revision in revisions.reviews(article, limit=20)
+            ],
             "against": against,
             "content_hash": workflow.content_hash(article),
             "seen_revision": latest,
@@ -226,11 +251,10 @@ class ReviewView(ReviewMixin):
                 if transition.name in DECISIONS
             ],
             "comments": comments,
-            "open_comments": sum(1 for comment, _ in comments if not comment.is_resolved),
+            "open_comments": sum(1 for shown in comments if not shown.comment.is_resolved),
             "comment_form": comment_form or ReviewCommentForm(),
             "can_comment": can_comment(request.user, article),
             "is_author": workflow.is_author_of(request.user, article),
-            "user_may_resolve": {comment.pk for comment, _ in comments if can_resolve(request.user, comment)},
         }
         response = TemplateResponse(request, self.template_name, context, status=status)
         add_never_cache_headers(response)

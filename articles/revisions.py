@@ -60,7 +60,9 @@ def reviews(article, *, limit=50):
     """[(event, revision)], newest first: each review decision (approve, request changes) and
     the revision it was taken on, the last one saved at or before the decision."""
     found = []
-    for event in article.events.filter(action__in=REVIEW_ACTIONS).select_related("user")[:limit]:
+    for event in article.events.filter(action__in=REVIEW_ACTIONS).select_related("user__author_profile")[
+        :limit
+    ]:
         revision = (
             article.history.filter(history_date__lte=event.created_at)
             .select_related("history_user")

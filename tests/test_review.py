@@ -166,7 +166,7 @@ def test_another_reviewers_last_review_is_the_baseline_for_a_reviewer_who_never_
     sent_back_and_resubmitted(newsroom, article, body=BODY + "\n\nA new closing line.")
     second = newsroom_member(REVIEWERS, byline="Second Reviewer")
     page = login(client, second).get(review_url(article)).content.decode()
-    assert f"Compared with what {newsroom['reviewer'].get_username()} last reviewed" in text_of(page)
+    assert f"Compared with what {newsroom['reviewer'].author_profile.name} last reviewed" in text_of(page)
     assert "[Added: A new closing line. ]" in text_of(page)
 
 
