@@ -161,7 +161,13 @@ class ReviewCommentForm(forms.Form):
 class ReviewDecisionForm(forms.Form):
     """Approve or Request changes from the review screen, with the content the reviewer saw."""
 
-    action = forms.ChoiceField(choices=[("approve", "Approve"), ("request_changes", "Request changes")])
+    action = forms.ChoiceField(
+        choices=[
+            ("approve", "Approve"),
+            ("request_changes", "Request changes"),
+            ("approve_correction", "Approve the correction"),
+            ("request_correction_changes", "Request changes to the correction"),
+        ]
+    )
     comment = forms.CharField(required=False, max_length=4000)
     content_hash = forms.CharField(max_length=64)
-    seen_revision = forms.IntegerField(required=False, min_value=1)

@@ -20,7 +20,9 @@ Markdown, word by word (articles/diffs.py); passages are found again after edits
 articles/passages.py.
 """
 
+import copy
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -37,10 +39,13 @@ from django.views import View
 
 from . import diffs, passages, revisions, workflow
 from .forms import ReviewCommentForm, ReviewDecisionForm
-from .models import Article, ReviewComment
+from .models import Article, Correction, ReviewComment
 
 FIELDS = [(name, passages.FIELD_LABELS[name]) for name in Article.CONTENT_FIELDS]
-DECISIONS = ("approve", "request_changes")
+# The workflow steps the screen offers (those the workflow opens to this user now).
+APPROVING = ("approve", "approve_correction")
+SENDING_BACK = ("request_changes", "request_correction_changes")
+DECISIONS = (*APPROVING, *SENDING_BACK)
 
 
 def urls(model_admin):
@@ -96,15 +101,49 @@ def change_form_context(request, article):
 
 @dataclass
 class Baseline:
-    """What the screen compares the words with: a revision, or nothing at all (`revision` None)."""
+    """What the screen compares the words with: `words` ({field: text}), or nothing at all (None)."""
 
     label: str
-    revision: object = None
+    words: dict | None = None
 
-    def content(self):
-        if self.revision is None:
-            return None
-        return {name: getattr(self.revision, name) for name, _ in FIELDS}
+    @classmethod
+    def of_revision(cls, label, revision):
+        return cls(label, workflow.content_words(revision))
+
+
+@dataclass
+class UnderReview:
+    """The words the screen is about: the article's own, or those of its open correction (a
+    live article's proposed new words), and the article as readers would see them (`shown`)."""
+
+    article: Article
+    correction: object = None
+    shown: Article = None
+
+    @classmethod
+    def of(cls, article):
+        correction = Correction.objects.open().filter(article=article).first()
+        if correction is None:
+            return cls(article, None, article)
+        # The article as readers will see it once the correction is published: its own page,
+        # with the correction's words, rendered as a save would (never saved).
+        shown = copy.copy(article)
+        for name in Article.CONTENT_FIELDS:
+            setattr(shown, name, getattr(correction, name))
+        shown.render()
+        return cls(article, correction, shown)
+
+    @property
+    def words(self):
+        return workflow.content_words(self.correction or self.article)
+
+    @property
+    def content_hash(self):
+        return workflow.content_hash(self.correction or self.article)
+
+    def revisions(self):
+        """The revisions of these words, newest first."""
+        return (self.correction or self.article).history.order_by("-history_date", "-history_id")
 
 
 def _who(user):
@@ -131,25 +170,46 @@ def _decision(event):
     return "approved" if event.action == event.Action.APPROVED else "sent back"
 
 
-def choose_baseline(article, user, against=None):
-    """The revision to compare with: `against` (a history id) if it is one of this article's;
-    else the last one this user reviewed, else the last one anyone reviewed, else none."""
+# How far back `?seen=` looks for the revision with the words a reviewer saw.
+SEEN_REVISIONS_SEARCHED = 200
+
+
+def choose_baseline(subject, user, *, against=None, seen=None):
+    """What to compare `subject`'s words with (a Baseline):
+
+    - `seen` (a content hash): the words the reviewer saw when they opened the screen;
+    - `against` (a history id of the article): that revision;
+    - for a correction: the live words, what readers see now;
+    - else the last revision this user reviewed, else the last one anyone reviewed, else nothing.
+    """
+    article = subject.article
+    if seen:
+        for revision in subject.revisions().select_related("history_user")[:SEEN_REVISIONS_SEARCHED]:
+            if workflow.content_hash(revision) == seen:
+                when = timezone.localtime(revision.history_date)
+                return Baseline.of_revision(
+                    f"what you saw when you opened it (saved {when:%Y-%m-%d %H:%M})", revision
+                )
     if against is not None:
         revision = revisions.pick(article.history.select_related("history_user"), history_id=against)
         if revision is not None:
             when = timezone.localtime(revision.history_date)
-            return Baseline(
+            return Baseline.of_revision(
                 f"the revision of {when:%Y-%m-%d %H:%M} by {_who(revision.history_user)} (version {revision.version})",
                 revision,
             )
+    if subject.correction is not None:
+        return Baseline("the live version: what readers see now", workflow.content_words(article))
     event, revision = revisions.last_reviewed(article, user)
     if revision is not None:
         when = timezone.localtime(event.created_at)
-        return Baseline(f"what you last reviewed ({_decision(event)} {when:%Y-%m-%d %H:%M})", revision)
+        return Baseline.of_revision(
+            f"what you last reviewed ({_decision(event)} {when:%Y-%m-%d %H:%M})", revision
+        )
     event, revision = revisions.last_reviewed(article)
     if revision is not None:
         when = timezone.localtime(event.created_at)
-        return Baseline(
+        return Baseline.of_revision(
             f"what {_who(event.user)} last reviewed ({_decision(event)} {when:%Y-%m-%d %H:%M})", revision
         )
     return Baseline("nothing: nobody has reviewed this article yet, so all of it is new")
@@ -170,10 +230,10 @@ class ReviewMixin(View):
             raise PermissionDenied("You cannot open this article's review.")
         return article
 
-    def review_url(self, article, *, against=None, anchor=""):
+    def review_url(self, article, *, seen=None, anchor=""):
         url = reverse("admin:articles_article_review", args=[article.pk])
-        if against:
-            url += f"?against={against}"
+        if seen:
+            url += "?" + urlencode({"seen": seen})
         return url + (f"#{anchor}" if anchor else "")
 
     def tell(self, message, level):
@@ -193,7 +253,8 @@ class ReviewView(ReviewMixin):
     `baseline` (Baseline), `summary` (diffs.Summary; `summary.fields` one FieldDiff per content
     field), `reviews` (the reviewed revisions to compare with instead: dicts of `revision`,
     `event`, `who`, `decision`),
-    `content_hash` and `seen_revision` (what the decision form carries back), `decisions` (the
+    `correction` (the open correction whose words are under review, or None), `content_hash`
+    (of the words on the screen: the decision form carries it back), `decisions` (the
     workflow steps open to this user here), `comments` ([Shown], open first), `comment_form`, `can_comment`, `is_author`.
     """
 
@@ -204,12 +265,13 @@ class ReviewView(ReviewMixin):
 
     def render(self, article, comment_form=None, status=200):
         request = self.request
-        against = _whole_number(request.GET.get("against", "")) if request.GET.get("against") else None
-        baseline = choose_baseline(article, request.user, against)
-        summary = diffs.diff_fields(
-            baseline.content(), {name: getattr(article, name) for name, _ in FIELDS}, FIELDS
+        subject = UnderReview.of(article)
+        against = _whole_number(request.GET.get("against", ""))
+        baseline = choose_baseline(
+            subject, request.user, against=against, seen=request.GET.get("seen", "")[:64]
         )
-        texts = passages.texts_of(article)
+        summary = diffs.diff_fields(baseline.words, subject.words, FIELDS)
+        texts = passages.texts_of(subject.shown)
         comments = [
             Shown(
                 comment,
@@ -223,16 +285,12 @@ class ReviewView(ReviewMixin):
             )
         ]
         comments.sort(key=lambda shown: shown.comment.is_resolved)  # the open ones first
-        latest = (
-            article.history.order_by("-history_date", "-history_id")
-            .values_list("history_id", flat=True)
-            .first()
-        )
         context = {
             **self.model_admin.admin_site.each_context(request),
             "opts": self.model_admin.opts,
-            "article": article,
+            "article": subject.shown,
             "original": article,
+            "correction": subject.correction,
             # The reader's "Preview" banner, for an article readers cannot see yet.
             "show_preview_banner": not article.is_live,
             "take_heading": f"{settings.SITE_NAME}’s take",
@@ -243,8 +301,7 @@ class ReviewView(ReviewMixin):
                 for event, revision in revisions.reviews(article, limit=20)
             ],
             "against": against,
-            "content_hash": workflow.content_hash(article),
-            "seen_revision": latest,
+            "content_hash": subject.content_hash,
             "decisions": [
                 transition
                 for transition in workflow.available_transitions(article, request.user)
@@ -255,6 +312,7 @@ class ReviewView(ReviewMixin):
             "comment_form": comment_form or ReviewCommentForm(),
             "can_comment": can_comment(request.user, article),
             "is_author": workflow.is_author_of(request.user, article),
+            "approving": APPROVING,
         }
         response = TemplateResponse(request, self.template_name, context, status=status)
         add_never_cache_headers(response)
@@ -274,23 +332,24 @@ class DecisionView(ReviewMixin):
         if not form.is_valid():
             self.tell("Choose Approve or Request changes on the review screen.", messages.ERROR)
             return HttpResponseRedirect(self.review_url(article))
-        action, seen = form.cleaned_data["action"], form.cleaned_data["seen_revision"]
+        action, seen = form.cleaned_data["action"], form.cleaned_data["content_hash"]
         comment = form.cleaned_data["comment"].strip()
-        if action == "request_changes" and not comment:
+        if action in SENDING_BACK and not comment:
             comment = self.comments_as_text(article)
         try:
             with transaction.atomic():
-                # Under the row lock: nobody saves between the comparison and the approval.
+                # Under the row locks: nobody saves between the comparison and the approval.
                 locked = Article.objects.select_for_update().get(pk=article.pk)
-                if action == "approve" and workflow.content_hash(locked) != form.cleaned_data["content_hash"]:
+                correction = Correction.objects.select_for_update().open().filter(article=locked).first()
+                if action in APPROVING and workflow.content_hash(correction or locked) != seen:
+                    changed = self.review_url(article, seen=seen, anchor="changes")
                     self.tell(
                         format_html(
-                            'Changed since you opened it: <a href="{}">see what changed</a>.',
-                            self.review_url(article, against=seen, anchor="changes"),
+                            'Changed since you opened it: <a href="{}">see what changed</a>.', changed
                         ),
                         messages.ERROR,
                     )
-                    return HttpResponseRedirect(self.review_url(article, against=seen, anchor="changes"))
+                    return HttpResponseRedirect(changed)
                 workflow.run_transition(action, article, request.user, comment=comment)
         except workflow.TransitionNotAllowed as refusal:
             self.tell(str(refusal), messages.ERROR)
@@ -300,7 +359,7 @@ class DecisionView(ReviewMixin):
         return HttpResponseRedirect(reverse("admin:articles_article_changelist") + "?for=my-review")
 
     def comments_as_text(self, article):
-        """Request changes without a comment: the open passage comments are the message."""
+        """Sending back without a comment: the reviewer's open passage comments are the message."""
         lines = [
             f"On “{comment.quote}”: {comment.body}"
             for comment in article.review_comments.open().filter(author=self.request.user)
@@ -323,7 +382,10 @@ class CommentView(ReviewMixin):
         if form.is_valid():
             data = form.cleaned_data
             anchor = passages.locate(
-                data["quote"], passages.texts_of(article), prefix=data["before"], suffix=data["after"]
+                data["quote"],
+                passages.texts_of(UnderReview.of(article).shown),
+                prefix=data["before"],
+                suffix=data["after"],
             )
             if anchor is None:
                 form.add_error(

@@ -207,11 +207,7 @@ def test_approve_from_the_screen_goes_through_the_workflow(client, newsroom):
     page = login(client, newsroom["reviewer"]).get(review_url(article)).content.decode()
     response = client.post(
         review_url(article, "decide/"),
-        {
-            "action": "approve",
-            "content_hash": hidden(page, "content_hash"),
-            "seen_revision": hidden(page, "seen_revision"),
-        },
+        {"action": "approve", "content_hash": hidden(page, "content_hash")},
         follow=True,
     )
     article.refresh_from_db()
@@ -223,30 +219,27 @@ def test_approve_from_the_screen_goes_through_the_workflow(client, newsroom):
 def test_approve_is_refused_when_the_words_changed_since_the_screen_was_opened(client, newsroom):
     article = in_review(newsroom)
     page = login(client, newsroom["reviewer"]).get(review_url(article)).content.decode()
-    seen = hidden(page, "seen_revision")
+    seen = hidden(page, "content_hash")
     edit(article, newsroom["editor"], body=BODY.replace("twelve", "eleven"))  # meanwhile, at another desk
 
     response = client.post(
         review_url(article, "decide/"),
-        {"action": "approve", "content_hash": hidden(page, "content_hash"), "seen_revision": seen},
+        {"action": "approve", "content_hash": seen},
         follow=True,
     )
     assert Article.objects.get(pk=article.pk).status == Status.IN_REVIEW
-    link = f"{review_url(article)}?against={seen}#changes"
+    link = f"{review_url(article)}?seen={seen}#changes"
     assert messages_of(response) == [f'Changed since you opened it: <a href="{link}">see what changed</a>.']
     assert response.redirect_chain == [(link, 302)]
     changes = response.content.decode().split('id="changes"')[1]
+    assert "Compared with what you saw when you opened it" in text_of(changes)
     assert "[Removed: twelve ]" in text_of(changes) and "[Added: eleven ]" in text_of(changes)
 
     # Having seen the change, the reviewer approves the words now on the screen.
     page = response.content.decode()
     client.post(
         review_url(article, "decide/"),
-        {
-            "action": "approve",
-            "content_hash": hidden(page, "content_hash"),
-            "seen_revision": hidden(page, "seen_revision"),
-        },
+        {"action": "approve", "content_hash": hidden(page, "content_hash")},
     )
     assert Article.objects.get(pk=article.pk).status == Status.APPROVED
 
@@ -295,23 +288,25 @@ def test_the_author_cannot_approve_their_own_article_from_the_screen(client, new
     assert Article.objects.get(pk=article.pk).status == Status.IN_REVIEW
 
 
+CHOOSE = "Choose Approve or Request changes on the review screen."
+
+
 @pytest.mark.parametrize(
-    "data",
+    ("data", "message"),
     [
-        {},
-        {"action": "publish", "content_hash": "x"},
-        {"action": "approve"},
-        {"action": "approve", "content_hash": "x" * 500},
+        ({}, CHOOSE),
+        ({"action": "publish", "content_hash": "x"}, CHOOSE),
+        ({"action": "approve"}, CHOOSE),
+        ({"action": "approve", "content_hash": "x" * 500}, CHOOSE),
+        ({"action": "approve", "content_hash": "<b>"}, "Changed since you opened it"),
     ],
 )
-def test_a_malformed_decision_is_a_message_not_a_500(client, newsroom, data):
+def test_a_malformed_decision_is_a_message_not_a_500(client, newsroom, data, message):
     article = in_review(newsroom)
     response = login(client, newsroom["reviewer"]).post(review_url(article, "decide/"), data, follow=True)
     assert response.status_code == 200
-    assert messages_of(response) in (
-        ["Choose Approve or Request changes on the review screen."],
-        [f'Changed since you opened it: <a href="{review_url(article)}#changes">see what changed</a>.'],
-    )
+    assert [text[: len(message)] for text in messages_of(response)] == [message]
+    assert "<b>" not in response.content.decode()
     assert Article.objects.get(pk=article.pk).status == Status.IN_REVIEW
 
 
@@ -556,3 +551,33 @@ def test_compare_wraps_words_instead_of_a_wide_table(client, newsroom):
     assert "/static/css/diff.css" in page
     assert "[Removed: twelve ]" in text_of(page) and "[Added: eleven ]" in text_of(page)
     assert "Body: 2 words added, 1 removed, in 2 places." in text_of(page)
+
+
+# A correction of a live article ---------------------------------------------------------------
+
+
+def test_a_correction_of_a_live_article_is_compared_with_the_live_words(client, newsroom):
+    from articles.models import Correction
+
+    article = ArticleFactory(author=newsroom["author"].author_profile, published=True, body=BODY)
+    Correction.objects.create(
+        article=article,
+        title=article.title,
+        standfirst=article.standfirst,
+        body=BODY.replace("twelve minutes", "eighteen minutes"),
+        take="",
+        status=Correction.Status.IN_REVIEW,
+        created_by=newsroom["editor"],
+    )
+    login(client, newsroom["reviewer"])
+    page = client.get(review_url(article)).content.decode()
+    assert "A correction of the live article (in review)" in text_of(page)
+    assert "Compared with the live version: what readers see now." in text_of(page)
+    assert "[Removed: twelve ] [Added: eighteen ]" in text_of(page.split('id="changes"')[1])
+    assert "Charging takes eighteen minutes." in text_of(page.split('id="review-article"')[1].split("</article>")[0])
+    assert "Readers cannot see this article yet" not in page  # they can: the live words
+
+    # Comments are on the corrected words.
+    assert comment_on(client, article, "eighteen minutes").status_code == 302
+    assert comment_on(client, article, "twelve minutes").status_code == 400
+    assert Article.objects.get(pk=article.pk).body == BODY  # readers' words untouched

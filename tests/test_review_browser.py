@@ -9,6 +9,7 @@ from articles.models import ReviewComment
 from articles.roles import AUTHORS, REVIEWERS
 from tests.browser import PHONE, screenshot
 from tests.factories import ArticleFactory, newsroom_member
+from tests.test_accessibility import axe_source, serious_violations  # noqa: F401 (a fixture)
 from tests.test_browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -65,7 +66,7 @@ def select_text(page, container, text):
     )
 
 
-def test_reviewer_comments_on_a_passage_and_the_author_resolves_it(live_server, page):
+def test_reviewer_comments_on_a_passage_and_the_author_resolves_it(live_server, page, axe_source):  # noqa: F811
     base = live_server.url
     author = newsroom_member(AUTHORS, username="lena", byline="Lena Writer")
     reviewer = newsroom_member(REVIEWERS, username="ravi", byline="Ravi Reviewer")
@@ -110,6 +111,7 @@ def test_reviewer_comments_on_a_passage_and_the_author_resolves_it(live_server, 
     item = page.locator(f"#comment-{comment.pk}")
     assert "Which charger?" in item.inner_text() and "In the body." in item.inner_text()
     screenshot(page, "review-2-reviewer-commented-desktop", WIDE)
+    assert serious_violations(page, axe_source) == []  # axe-core: the screen with a diff and a comment
 
     # Sent back: the open comment is the message to the author.
     page.get_by_role("button", name="Request changes").click()
@@ -139,3 +141,16 @@ def test_reviewer_comments_on_a_passage_and_the_author_resolves_it(live_server, 
     screenshot(page, "review-4-author-resolved-desktop", WIDE)
     screenshot(page, "review-4-author-resolved-phone", PHONE)
     assert_no_sideways_scrolling(page, PHONE)
+
+    # History marks the reviewed revisions; its Compare starts with what changed since the last
+    # review, and the diff wraps instead of widening the page.
+    page.set_viewport_size(WIDE)
+    page.goto(f"{base}/admin/articles/article/{article.pk}/history/")
+    assert page.locator("td .review-mark").count() == 2  # sent back twice
+    page.get_by_role("button", name="Compare selected revisions").click()
+    page.wait_for_selector("#content-main .diff")
+    assert "Body: 3 words added, 2 removed, in 1 place." in page.locator(".compare-summary").inner_text()
+    assert_no_sideways_scrolling(page, WIDE)
+    screenshot(page, "review-5-history-compare-desktop", WIDE)
+    assert_no_sideways_scrolling(page, PHONE)
+    screenshot(page, "review-5-history-compare-phone", PHONE)
