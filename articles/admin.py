@@ -1,12 +1,15 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.urls import reverse
+from django.db.models import Q
+from django.forms.models import BaseInlineFormSet
+from django.urls import path, reverse
 from markdownx.admin import MarkdownxModelAdmin
 
 from . import desk, review, workflow
 from .admin_saves import DatabaseFailureMixin
 from .forms import ArticleAdminForm, AuthorAdminForm
-from .models import Article, ArticleEvent, Author, SlugRedirect, Topic
+from .models import Article, ArticleCoauthor, ArticleEvent, Author, SlugRedirect, Topic
+from .profile import MyProfileView
 
 
 class MineFilter(admin.SimpleListFilter):
@@ -21,17 +24,63 @@ class MineFilter(admin.SimpleListFilter):
             choices.append(("my-review", "Awaiting my review"))
         return choices
 
+    @staticmethod
+    def _written_by(user):
+        # As lead author or as a co-author.
+        return Article.objects.filter(
+            Q(author__user=user)
+            | Q(pk__in=ArticleCoauthor.objects.filter(author__user=user).values("article_id"))
+        ).values("pk")
+
     def queryset(self, request, queryset):
         if self.value() == "mine":
-            return queryset.filter(author__user=request.user)
+            return queryset.filter(pk__in=self._written_by(request.user))
         if self.value() == "my-review":
-            return queryset.in_review().exclude(author__user=request.user)
+            return queryset.in_review().exclude(pk__in=self._written_by(request.user))
         return queryset
+
+
+class CoauthorFormSet(BaseInlineFormSet):
+    """Co-authors after the lead author: nobody twice, not the lead, not the reviewer (the
+    two-person rule: whoever wrote it may not approve it)."""
+
+    def clean(self):
+        super().clean()
+        article = self.instance
+        lead = article.author if article.author_id else None
+        reviewer = article.reviewer if article.reviewer_id else None
+        seen = set()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            author = data.get("author")
+            if author is None or data.get("DELETE"):
+                continue
+            if author == lead:
+                form.add_error("author", f"{author} is the lead author already.")
+            elif author == reviewer:
+                form.add_error("author", f"{author} reviewed this article, so cannot be one of its authors.")
+            elif author in seen:
+                form.add_error("author", f"{author} is listed twice.")
+            seen.add(author)
+
+
+class CoauthorInline(admin.TabularInline):
+    """The byline after the lead author, in order: "Written by A, B and C"."""
+
+    model = ArticleCoauthor
+    formset = CoauthorFormSet
+    fields = ["author", "position"]
+    autocomplete_fields = ["author"]
+    ordering = ["position", "id"]
+    extra = 0
+    verbose_name = "co-author"
+    verbose_name_plural = "Co-authors (after the lead author, in the order of their position)"
 
 
 @admin.register(Article)
 class ArticleAdmin(DatabaseFailureMixin, MarkdownxModelAdmin):
     form = ArticleAdminForm
+    inlines = [CoauthorInline]
     list_display = ["title", "author", "status_badge", "published_at", "topic_list"]
     list_filter = [MineFilter, "status", "author", "topics"]
     list_select_related = ["author"]
@@ -49,7 +98,7 @@ class ArticleAdmin(DatabaseFailureMixin, MarkdownxModelAdmin):
             byline = ["topics", "related"]
         return [
             (None, {"fields": ["title", "slug", "standfirst", "body", "take", "expected_version"]}),
-            ("Cover", {"fields": ["cover", "cover_alt"]}),
+            ("Cover", {"fields": ["cover", "cover_alt", "cover_caption", "cover_credit", "cover_licence"]}),
             ("Byline and links", {"fields": byline}),
             (
                 "Workflow",
@@ -196,6 +245,11 @@ class AuthorAdmin(DatabaseFailureMixin, admin.ModelAdmin):
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["user"]
+
+    def get_urls(self):
+        # "My profile": the logged-in user's own byline, whatever their role (articles.profile).
+        mine = path("mine/", self.admin_site.admin_view(MyProfileView.as_view()), name="articles_author_mine")
+        return [mine, *super().get_urls()]
 
 
 @admin.register(Topic)

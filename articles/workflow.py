@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import notifications
-from .models import Article, ArticleEvent
+from .models import Article, ArticleCoauthor, ArticleEvent
 
 Status = Article.Status
 Action = ArticleEvent.Action
@@ -70,7 +70,8 @@ def content_hash(source):
 
 
 def is_author_of(user, article):
-    return user.is_authenticated and article.author.user_id == user.pk
+    """The user writes under the article's byline: its lead author or a co-author."""
+    return user.is_authenticated and user.pk in article.byline_user_ids()
 
 
 def can_review(user):
@@ -111,7 +112,9 @@ def visible_articles(user, queryset=None):
     queryset = Article.objects.all() if queryset is None else queryset
     if can_edit_any(user):
         return queryset
-    own = Q(author__user=user)
+    own = Q(author__user=user) | Q(
+        pk__in=ArticleCoauthor.objects.filter(author__user=user).values("article_id")
+    )
     if can_review(user):
         return queryset.filter(own | ~Q(status__in=EDITABLE_BY_AUTHOR))
     return queryset.filter(own)
@@ -207,7 +210,7 @@ def approve(article, user, comment=""):
         reviewer = getattr(user, "author_profile", None)
         if reviewer is None:
             _refuse("You need an Author profile to approve: readers are told who reviewed each article.")
-        if reviewer.pk == article.author_id:
+        if reviewer.pk == article.author_id or reviewer in article.byline_authors():
             _refuse("Nobody reviews their own article: another reviewer must do it.")
         article.reviewer = reviewer
         article.approved_at = timezone.now()

@@ -574,7 +574,9 @@ def test_a_correction_of_a_live_article_is_compared_with_the_live_words(client, 
     assert "A correction of the live article (in review)" in text_of(page)
     assert "Compared with the live version: what readers see now." in text_of(page)
     assert "[Removed: twelve ] [Added: eighteen ]" in text_of(page.split('id="changes"')[1])
-    assert "Charging takes eighteen minutes." in text_of(page.split('id="review-article"')[1].split("</article>")[0])
+    assert "Charging takes eighteen minutes." in text_of(
+        page.split('id="review-article"')[1].split("</article>")[0]
+    )
     assert "Readers cannot see this article yet" not in page  # they can: the live words
 
     # Comments are on the corrected words.
