@@ -37,7 +37,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 from django.views import View
 
-from . import diffs, passages, revisions, workflow
+from . import diffs, passages, queues, revisions, workflow
 from .forms import ReviewCommentForm, ReviewDecisionForm
 from .models import Article, Correction, ReviewComment
 
@@ -354,9 +354,11 @@ class DecisionView(ReviewMixin):
         except workflow.TransitionNotAllowed as refusal:
             self.tell(str(refusal), messages.ERROR)
             return HttpResponseRedirect(self.review_url(article))
-        self.tell(workflow.TRANSITIONS[action].success_message(article), messages.SUCCESS)
-        # The reviewer's next task: the articles still waiting for them.
-        return HttpResponseRedirect(reverse("admin:articles_article_changelist") + "?for=my-review")
+        transition = workflow.TRANSITIONS[action]
+        self.tell(transition.success_message(article), messages.SUCCESS)
+        # The reviewer's next task: the queue the step names (articles.queues), as the desk does.
+        landing = queues.landing_url(transition.next, request.user)
+        return HttpResponseRedirect(landing or reverse("admin:articles_article_changelist"))
 
     def comments_as_text(self, article):
         """Sending back without a comment: the reviewer's open passage comments are the message."""

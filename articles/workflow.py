@@ -280,8 +280,16 @@ class Transition:
     `function(article, user, **inputs)` makes the step; `check(article, user)` raises
     TransitionNotAllowed when the step is not open to this user now. The inputs are
     `comment` when the row names a comment field (`comment` is its label) and `at` when
-    it names a time field. `confirm` is the label of a box to tick before the step is
-    made. `success` is told afterwards; `{when}` in it is the local publication time.
+    it names a time field. `success` is told afterwards; `{when}` in it is the local
+    publication time.
+
+    How the desk presents it (articles/desk.py, change_form.html), nothing the rules read:
+    `style` is the button's look: "primary" (the step forward), "secondary" (a step
+    back or aside) or "danger" (taking something away). `confirm`, on the steps that are
+    hard to undo, says what the step will do: the desk asks "are you sure?" with it (a
+    dialog, or a page without JavaScript) and refuses the step unconfirmed. `next` names
+    the queues (articles/queues.py) where the person's next task is: after the step they
+    land on the first of them they have; with none, back on the article.
     """
 
     name: str
@@ -294,6 +302,8 @@ class Transition:
     comment_lines: int = 2  # 1: a one-line field
     time: str = ""
     confirm: str = ""
+    style: str = "primary"
+    next: tuple = ()
 
     @property
     def takes_comment(self):
@@ -317,6 +327,7 @@ TRANSITIONS = {
             function=submit,
             check=_check_submit,
             success="Submitted for review. The reviewers have been told.",
+            next=("drafts",),
         ),
         Transition(
             name="approve",
@@ -325,6 +336,8 @@ TRANSITIONS = {
             check=_check_review,
             success="Approved. An editor can now publish it.",
             comment="Comment (optional)",
+            # An editor's next task is publishing it; a reviewer's, the next review.
+            next=("ready", "review"),
         ),
         Transition(
             name="request_changes",
@@ -335,6 +348,8 @@ TRANSITIONS = {
             comment="Comment for the author",
             comment_required=True,
             comment_lines=3,
+            style="secondary",
+            next=("review",),
         ),
         Transition(
             name="publish",
@@ -342,6 +357,7 @@ TRANSITIONS = {
             function=publish,
             check=_check_publish,
             success="Published: readers can see it now.",
+            next=("ready",),
         ),
         Transition(
             name="schedule",
@@ -350,6 +366,8 @@ TRANSITIONS = {
             check=_check_publish,
             success="Scheduled: readers will see it from {when:%Y-%m-%d %H:%M}.",
             time="Publish at",
+            style="secondary",
+            next=("scheduled",),
         ),
         Transition(
             name="unpublish",
@@ -359,6 +377,9 @@ TRANSITIONS = {
             success="Unpublished: readers no longer see it.",
             comment="Reason (optional)",
             comment_lines=1,
+            style="danger",
+            confirm="Readers will no longer see it: its page, its place in listings, feeds and search go "
+            "until an editor publishes it again.",
         ),
         Transition(
             name="archive",
@@ -366,8 +387,10 @@ TRANSITIONS = {
             function=archive,
             check=_check_archive,
             success="Archived.",
+            style="danger",
             # Nothing leads out of "archived": ask before this one-way step.
-            confirm="Yes, archive it: it cannot be published again",
+            confirm="Archiving is for good: an archived article cannot be edited or published again.",
+            next=("ready",),
         ),
     ]
 }

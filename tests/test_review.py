@@ -213,7 +213,7 @@ def test_approve_from_the_screen_goes_through_the_workflow(client, newsroom):
     article.refresh_from_db()
     assert article.status == Status.APPROVED and article.reviewer == newsroom["reviewer"].author_profile
     assert messages_of(response) == ["Approved. An editor can now publish it."]
-    assert response.redirect_chain[-1][0] == "/admin/articles/article/?for=my-review"
+    assert response.redirect_chain[-1][0] == "/admin/articles/article/?queue=review"
 
 
 def test_approve_is_refused_when_the_words_changed_since_the_screen_was_opened(client, newsroom):

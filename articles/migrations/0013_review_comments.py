@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0011_reader_depth"),
+        ("articles", "0012_review_assignment"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
