@@ -79,18 +79,21 @@ def change_form_context(request, article, *, can_edit=False):
     confirmation do not save: they open a dialog (or a page) of their own.
     """
     typed = request.POST if request.method == "POST" else {}
+    transitions = workflow.available_transitions(article, request.user)
     return {
         "status_badge": status_badge(article),
-        "transitions": workflow.available_transitions(article, request.user),
+        "transitions": transitions,
         "buttons": [
             DeskButton(
                 transition,
                 comment=typed.get(f"{transition.name}-comment", ""),
                 at=typed.get(f"{transition.name}-at", ""),
             )
-            for transition in workflow.available_transitions(article, request.user)
+            for transition in transitions
         ],
         "desk_saves_edits": can_edit,
+        # Steps that go with the form (the others ask first, on their own).
+        "saving_steps": any(not transition.confirm for transition in transitions),
         "assignment": assignment_context(request, article, typed),
         "events": article.events.select_related("user", "user__author_profile")[:50],
         "preview_url": reverse("admin:articles_article_preview", args=[article.pk]),
@@ -367,9 +370,21 @@ class CompareView(DeskView):
 
 
 class RestoreView(DeskView):
-    """POST: make revision `history_id` the article's content again; back to the article."""
+    """POST: make revision `history_id` the article's content again; back to the article.
 
-    http_method_names = ["post"]
+    GET: the confirmation page of a restore (the history page asks in a dialog when the
+    article is live; this page is that dialog for browsers without JavaScript). Template:
+    admin/articles/article/confirm_restore.html. Context: `original`, `revision`.
+    """
+
+    http_method_names = ["get", "post"]
+
+    def get(self, request, object_id, history_id):
+        article = self.get_article(object_id, edit=True)
+        historical = get_object_or_404(article.history.all(), history_id=history_id)
+        return self.render(
+            "admin/articles/article/confirm_restore.html", article, "Restore", revision=historical
+        )
 
     def post(self, request, object_id, history_id):
         article = self.get_article(object_id, edit=True)

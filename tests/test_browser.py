@@ -250,3 +250,47 @@ def test_reader_sees_a_captioned_photo_and_plays_a_video_that_loads_nothing_befo
     screenshot(page, "reader-6-dark-home-phone")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the page is {width}px wide on a {PHONE['width']}px phone"
+
+
+def test_on_a_phone_the_topic_bar_shows_that_it_scrolls(live_server, page):
+    from tests.factories import ArticleFactory, TopicFactory
+
+    names = [
+        "Batteries",
+        "Electric cars",
+        "Hybrids",
+        "Alliances",
+        "Vans and trucks",
+        "Motorsport",
+        "Charging",
+    ]
+    ArticleFactory(published=True, topics=[TopicFactory(name=name) for name in names])
+    topics = "ul.site-header__topics"
+
+    def fades():
+        return page.evaluate(
+            """selector => {
+                const style = getComputedStyle(document.querySelector(selector));
+                return [style.getPropertyValue("--topics-fade-start"), style.getPropertyValue("--topics-fade-end")];
+            }""",
+            topics,
+        )
+
+    page.set_viewport_size(DESKTOP)
+    page.goto(live_server.url + "/")
+    assert page.evaluate(f"(e => e.scrollWidth <= e.clientWidth)(document.querySelector('{topics}'))")
+    assert fades() == ["0px", "0px"], "a bar that fits does not fade"
+
+    page.set_viewport_size(PHONE)
+    page.goto(live_server.url + "/")
+    assert page.evaluate(f"(e => e.scrollWidth > e.clientWidth)(document.querySelector('{topics}'))")
+    assert fades() == ["0px", "48px"], "at the start, the end fades: more topics that way"
+    screenshot(page, "reader-7-topic-bar-phone")
+    page.evaluate(f"document.querySelector('{topics}').scrollLeft = 10000")
+    page.wait_for_function(
+        f"getComputedStyle(document.querySelector('{topics}')).getPropertyValue('--topics-fade-end') === '0px'"
+    )
+    assert fades() == ["48px", "0px"], "at the end, the start fades"
+    screenshot(page, "reader-7-topic-bar-phone-scrolled")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the page is {width}px wide on a {PHONE['width']}px phone"
