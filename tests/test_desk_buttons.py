@@ -323,3 +323,35 @@ def test_the_timeline_says_what_happened_in_words(client, newsroom):
         f"Submitted for review by {author.author_profile.name} Draft → In review",
     ]
     assert "in_review" not in timeline and "changes_requested" not in timeline
+
+
+def test_restoring_onto_a_live_article_asks_first(client, newsroom):
+    editor = newsroom["editor"]
+    article = draft_of(editor, title="First words")
+    article.title = "Second words"
+    workflow.save_edit(article, editor, changed_fields=["title"])
+    oldest = article.history.order_by("history_date", "history_id").first()
+    client.force_login(editor)
+    restore_url = f"/admin/articles/article/{article.pk}/history/{oldest.history_id}/restore/"
+
+    # A draft restores with a plain button.
+    page = client.get(f"/admin/articles/article/{article.pk}/history/").content.decode()
+    assert f'form="restore-{oldest.history_id}">Restore this revision</button>' in page
+    assert "<dialog" not in page
+
+    in_state(article, Status.PUBLISHED)
+    page = client.get(f"/admin/articles/article/{article.pk}/history/").content.decode()
+    link = re.search(
+        rf'<a class="([^"]*)" href="{restore_url}" data-opens-dialog="confirm-restore-{oldest.history_id}">',
+        page,
+    )
+    assert link and "newsroom-button--danger" in link.group(1)
+    dialog = re.search(
+        rf'<dialog id="confirm-restore-{oldest.history_id}"[^>]*>(.*?)</dialog>', page, re.DOTALL
+    ).group(1)
+    assert f'action="{restore_url}"' in dialog and 'name="confirmed" value="yes"' in dialog
+    assert re.search(r'<script src="[^"]*js/newsroom-desk\.js" defer></script>', page)
+    # Without JavaScript, the link is the confirmation page.
+    confirm_page = html.unescape(client.get(restore_url).content.decode())
+    assert "onto “Second words”?" in confirm_page and "This article is live." in confirm_page
+    assert 'name="confirmed" value="yes"' in confirm_page
