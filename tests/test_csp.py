@@ -200,6 +200,7 @@ def admin_screens(base, article):
             f"{base}/admin/articles/article/{article.pk}/history/compare/"
             f"?from={history.first().history_id}&to={history.last().history_id}"
         ),
+        "review": f"{base}/admin/articles/article/{article.pk}/review/",
         "authors": f"{base}/admin/articles/author/",
         "author": f"{base}/admin/articles/author/{article.author.pk}/change/",
         "topics": f"{base}/admin/articles/topic/",

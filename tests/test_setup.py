@@ -281,3 +281,17 @@ def test_share_and_password_links_follow_the_configured_origin(settings, newsroo
 
     assert preview.share_url(draft).startswith("http://127.0.0.1:8401/preview/")
     assert accounts.set_password_url(newsroom["author"]).startswith("http://127.0.0.1:8401/accounts/reset/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workflow_emails_link_to_the_configured_origin(settings, newsroom):
+    settings.SITE_ORIGIN = "http://127.0.0.1:8401"
+    newsroom["reviewer"].email = "rita@example.com"
+    newsroom["reviewer"].save()
+    draft = ArticleFactory(author=newsroom["author"].author_profile)
+
+    workflow.submit(draft, newsroom["author"])
+
+    (message,) = [m for m in mail.outbox if "rita@example.com" in m.to]
+    links = re.findall(r"https?://\S+", message.body)
+    assert links and all(link.startswith("http://127.0.0.1:8401/") for link in links)
