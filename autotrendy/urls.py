@@ -10,6 +10,7 @@ from articles.pagecache import public_page
 from articles.sitemaps import index as sitemap_index
 from articles.sitemaps import sitemaps
 from articles.views import robots_txt
+from autotrendy.csp_reports import csp_report
 from logins.views import LoginView
 
 urlpatterns = [
@@ -46,6 +47,7 @@ urlpatterns = [
     path("sitemap.xml", public_page(sitemap_index), {"sitemaps": sitemaps}, name="sitemap"),
     path("sitemap-<slug:section>.xml", public_page(sitemap), {"sitemaps": sitemaps}, name="sitemap-section"),
     path("robots.txt", robots_txt, name="robots-txt"),
+    path("csp-report/", csp_report, name="csp-report"),
     path("", include("articles.urls")),
 ]
 

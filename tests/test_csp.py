@@ -7,7 +7,9 @@ READER_PAGES or ADMIN_SCREENS below.
 """
 
 import base64
+import json
 import re
+import time
 
 import pytest
 from django.core.management import call_command
@@ -198,6 +200,7 @@ def admin_screens(base, article):
             f"{base}/admin/articles/article/{article.pk}/history/compare/"
             f"?from={history.first().history_id}&to={history.last().history_id}"
         ),
+        "review": f"{base}/admin/articles/article/{article.pk}/review/",
         "authors": f"{base}/admin/articles/author/",
         "author": f"{base}/admin/articles/author/{article.author.pk}/change/",
         "topics": f"{base}/admin/articles/topic/",
@@ -205,6 +208,8 @@ def admin_screens(base, article):
         "password change": f"{base}/admin/password_change/",
         "two-factor setting": f"{base}/admin/two-factor/",
         "access attempts (lockouts)": f"{base}/admin/axes/accessattempt/",
+        "my profile": f"{base}/admin/articles/author/mine/",
+        "forgotten password": f"{base}/admin/password_reset/",
     }
 
 
@@ -257,7 +262,7 @@ def test_a_video_loads_its_player_within_the_policy(live_server, page):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_watch_sees_what_the_policy_blocks(live_server, page):
+def test_the_watch_sees_what_the_policy_blocks(live_server, page, caplog):
     """Guards the tests above: an inline script and a style attribute are reported."""
     ArticleFactory(published=True)
     watch = ViolationWatch(page)
@@ -276,6 +281,14 @@ def test_the_watch_sees_what_the_policy_blocks(live_server, page):
     assert page.evaluate("() => window.injected") is None
     assert any(v.startswith("script-src") for v in violations), violations
     assert any(v.startswith("style-src") for v in violations), violations
+
+    # The browser also reported them to the site, which logged them for the operator.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not any("CSP violation: script-src" in m for m in caplog.messages):
+        time.sleep(0.2)
+    assert any(
+        "CSP violation: script-src-elem blocked inline on " + live_server.url in m for m in caplog.messages
+    ), caplog.messages
 
 
 # A 1x1 PNG, as an author would drop a photo into the editor.
@@ -346,6 +359,68 @@ def test_the_newsroom_journey_keeps_to_the_policy(live_server, page, settings, t
     page.click("#logout-form button")
     page.wait_for_load_state("load")
     assert watch.collect() == []
+
+
+# Reports ------------------------------------------------------------------------------------
+
+
+def test_a_violation_report_is_logged_for_the_operator(client, caplog):
+    report = {
+        "csp-report": {
+            "document-uri": "https://autotrendy.example/articles/x/",
+            "effective-directive": "style-src-attr",
+            "blocked-uri": "inline",
+            "source-file": "https://autotrendy.example/static/js/new.js",
+            "line-number": 12,
+        }
+    }
+    with caplog.at_level("WARNING", logger="autotrendy.csp"):
+        response = client.post("/csp-report/", json.dumps(report), content_type="application/csp-report")
+
+    assert response.status_code == 204
+    assert caplog.messages == [
+        (
+            "CSP violation: style-src-attr blocked inline on https://autotrendy.example/articles/x/ "
+            "(https://autotrendy.example/static/js/new.js:12)"
+        )
+    ]
+
+
+def test_reports_in_the_reporting_api_format_are_logged_too(client, caplog):
+    reports = [
+        {
+            "type": "csp-violation",
+            "body": {
+                "effectiveDirective": "script-src-elem",
+                "blockedURL": "https://evil.example/x.js",
+                "documentURL": "https://autotrendy.example/",
+            },
+        },
+        {"type": "deprecation", "body": {"id": "something"}},
+    ]
+    with caplog.at_level("WARNING", logger="autotrendy.csp"):
+        response = client.post("/csp-report/", json.dumps(reports), content_type="application/reports+json")
+
+    assert response.status_code == 204
+    assert caplog.messages == [
+        "CSP violation: script-src-elem blocked https://evil.example/x.js on https://autotrendy.example/ (-:-)"
+    ]
+
+
+def test_the_report_endpoint_refuses_junk_without_an_error(client, caplog):
+    with caplog.at_level("WARNING", logger="autotrendy.csp"):
+        assert client.get("/csp-report/").status_code == 405
+        assert (
+            client.post("/csp-report/", "not json", content_type="application/csp-report").status_code == 400
+        )
+        big = json.dumps({"csp-report": {"blocked-uri": "x" * 20_000}})
+        assert client.post("/csp-report/", big, content_type="application/csp-report").status_code == 413
+        long_field = json.dumps({"csp-report": {"blocked-uri": "y" * 5_000}})
+        assert (
+            client.post("/csp-report/", long_field, content_type="application/csp-report").status_code == 204
+        )
+    logged = [record.getMessage() for record in caplog.records if record.name == "autotrendy.csp"]
+    assert len(logged) == 1 and "y" * 200 in logged[0] and "y" * 201 not in logged[0]
 
 
 @override_settings(SECURE_CSP={})
