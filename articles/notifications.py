@@ -25,8 +25,14 @@ def transition_happened(event):
         else:
             body = f"{article.author} submitted “{article.title}” for review.\n\nReview it: {_admin_link(article)}\n"
     elif event.action in {Action.APPROVED, Action.CHANGES_REQUESTED, Action.PUBLISHED, Action.SCHEDULED}:
-        author_user = article.author.user
-        recipients = [author_user.email] if author_user and author_user.email else []
+        # Every author under the byline: the lead and the co-authors.
+        recipients = list(
+            get_user_model()
+            .objects.filter(pk__in=article.byline_user_ids(), is_active=True)
+            .exclude(email="")
+            .order_by("pk")
+            .values_list("email", flat=True)
+        )
         who = event.user.get_full_name() or event.user.get_username() if event.user else "Someone"
         subject = {
             Action.APPROVED: f"Approved: {article.title}",
@@ -47,13 +53,13 @@ def transition_happened(event):
 
 
 def reviewers_to_notify(article):
-    """Everyone who may review it, except its own author."""
+    """Everyone who may review it, except its own authors (lead and co-authors)."""
     User = get_user_model()
     return (
         User.objects.filter(is_active=True, is_staff=True)
         .filter(Q(groups__permissions__codename="review_article") | Q(is_superuser=True))
         .exclude(email="")
-        .exclude(pk=article.author.user_id)
+        .exclude(pk__in=article.byline_user_ids())
         .distinct()
     )
 
