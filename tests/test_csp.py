@@ -212,7 +212,6 @@ def admin_screens(base, article):
         "password change": f"{base}/admin/password_change/",
         "two-factor setting": f"{base}/admin/two-factor/",
         "access attempts (lockouts)": f"{base}/admin/axes/accessattempt/",
-        "my profile": f"{base}/admin/articles/author/mine/",
         "forgotten password": f"{base}/admin/password_reset/",
     }
 
