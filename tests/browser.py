@@ -6,10 +6,13 @@ browser here. Where it is missing the tests skip with the reason, except in CI
 """
 
 import os
+import re
 import shutil
 from pathlib import Path
 
 import pytest
+
+from tests.factories import PASSWORD
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
 # test itself (setting up data) are still synchronous and safe.
@@ -93,3 +96,13 @@ def screenshot_of(locator, name):
     locator.screenshot(path=str(path))
     assert path.stat().st_size > 1000
     return path
+
+
+def log_in(page, base, user):
+    """`user` (password factories.PASSWORD) logs in to the admin at `base`, the live server."""
+    page.context.clear_cookies()
+    page.goto(base + "/admin/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(re.compile(r".*/admin/$"))

@@ -1,13 +1,11 @@
 """A reader and a newsroom, in real Chromium."""
 
-import re
-
 import pytest
 from django.core.management import call_command
 
 from articles.roles import AUTHORS, EDITORS, REVIEWERS
-from tests.browser import DESKTOP, PHONE, screenshot, screenshot_of
-from tests.factories import PASSWORD, newsroom_member
+from tests.browser import DESKTOP, PHONE, log_in, screenshot, screenshot_of
+from tests.factories import newsroom_member
 
 # The live server needs committed data (transaction=True); serialized_rollback gives each
 # test the migrated data back, the newsroom groups among it (see conftest.py).
@@ -44,19 +42,19 @@ def test_reader_follows_the_alliance_article_to_last_weeks_assb_article(live_ser
     assert width <= PHONE["width"], f"the page is {width}px wide on a {PHONE['width']}px phone"
 
 
-def log_in(page, base, user):
-    page.context.clear_cookies()
-    page.goto(base + "/admin/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(re.compile(r".*/admin/$"))
-
-
-def open_article(page, base, title):
+def open_article_as(page, base, user, title):
+    """`user` logs in and opens the article `title` on the newsroom desk."""
+    log_in(page, base, user)
     page.goto(base + "/admin/articles/article/")
     page.get_by_role("link", name=title).click()
     page.wait_for_selector(".newsroom-desk")
+
+
+def press(page, button, shot):
+    """Press the desk's `button`, see the success message and keep a screenshot named `shot`."""
+    page.get_by_role("button", name=button).click()
+    page.wait_for_selector(".messagelist .success")
+    screenshot(page, shot)
 
 
 def test_author_reviewer_editor_and_reader(live_server, page):
@@ -76,21 +74,15 @@ def test_author_reviewer_editor_and_reader(live_server, page):
     screenshot(page, "newsroom-1-author-writes")
     page.click("input[name=_continue]")
     page.wait_for_selector(".newsroom-desk")
-    page.get_by_role("button", name="Submit for review").click()
-    page.wait_for_selector(".messagelist .success")
-    screenshot(page, "newsroom-2-author-submitted")
+    press(page, "Submit for review", "newsroom-2-author-submitted")
 
     # The reviewer sends it back with a comment.
-    log_in(page, base, reviewer)
-    open_article(page, base, title)
+    open_article_as(page, base, reviewer, title)
     page.fill("#comment-request_changes", "Please give the source for the energy density figure.")
-    page.get_by_role("button", name="Request changes").click()
-    page.wait_for_selector(".messagelist .success")
-    screenshot(page, "newsroom-3-reviewer-requests-changes")
+    press(page, "Request changes", "newsroom-3-reviewer-requests-changes")
 
     # The author reads the comment, fixes the article and resubmits.
-    log_in(page, base, author)
-    open_article(page, base, title)
+    open_article_as(page, base, author, title)
     assert "Please give the source" in page.locator(".timeline").inner_text()
     page.fill(
         "#id_body",
@@ -98,23 +90,15 @@ def test_author_reviewer_editor_and_reader(live_server, page):
     )
     page.click("input[name=_continue]")
     page.wait_for_selector(".messagelist .success")
-    page.get_by_role("button", name="Submit for review").click()
-    page.wait_for_selector(".messagelist .success")
-    screenshot(page, "newsroom-4-author-resubmits")
+    press(page, "Submit for review", "newsroom-4-author-resubmits")
 
     # The reviewer approves.
-    log_in(page, base, reviewer)
-    open_article(page, base, title)
-    page.get_by_role("button", name="Approve").click()
-    page.wait_for_selector(".messagelist .success")
-    screenshot(page, "newsroom-5-reviewer-approves")
+    open_article_as(page, base, reviewer, title)
+    press(page, "Approve", "newsroom-5-reviewer-approves")
 
     # The editor publishes.
-    log_in(page, base, editor)
-    open_article(page, base, title)
-    page.get_by_role("button", name="Publish now").click()
-    page.wait_for_selector(".messagelist .success")
-    screenshot(page, "newsroom-6-editor-publishes")
+    open_article_as(page, base, editor, title)
+    press(page, "Publish now", "newsroom-6-editor-publishes")
 
     # A reader sees it on the home page, reviewed by the reviewer.
     page.context.clear_cookies()

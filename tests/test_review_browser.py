@@ -7,10 +7,9 @@ import pytest
 from articles import workflow
 from articles.models import ReviewComment
 from articles.roles import AUTHORS, REVIEWERS
-from tests.browser import PHONE, screenshot
+from tests.browser import PHONE, log_in, screenshot
 from tests.factories import ArticleFactory, newsroom_member
 from tests.test_accessibility import axe_source, serious_violations  # noqa: F401 (a fixture)
-from tests.test_browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
