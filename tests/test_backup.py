@@ -9,10 +9,7 @@ then the other database, in its own process, is SQLite.
 
 import json
 import os
-import subprocess
-import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
@@ -24,10 +21,9 @@ from articles import backup
 from articles.models import Article
 from tests import backup_site
 from tests.factories import ArticleFactory, UserFactory
+from tests.processes import run_python
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def on_sqlite_in_another_process(action, folder):
@@ -38,15 +34,7 @@ def on_sqlite_in_another_process(action, folder):
         "DJANGO_SETTINGS_MODULE": "tests.settings",
     }
     env.pop("REDIS_URL", None)
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.backup_site", action, str(folder)],
-        check=False,
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = run_python(["-m", "tests.backup_site", action, str(folder)], env=env, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
 

@@ -7,11 +7,8 @@ cache or the media storage does not, saying which, and nothing secret. Never cac
 import json
 import os
 import socket
-import subprocess
-import sys
 import textwrap
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -19,8 +16,7 @@ from django.utils import timezone
 
 from articles import workflow
 from tests.factories import ArticleFactory
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.processes import run_python
 
 
 def closed_port():
@@ -166,15 +162,7 @@ def test_a_database_that_does_not_answer_makes_it_503(tmp_path):
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "DATABASE_URL": database_url,
     }
-    result = subprocess.run(
-        [sys.executable, "-c", DATABASE_DOWN],
-        check=False,
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_python(["-c", DATABASE_DOWN], env=env)
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout.strip().splitlines()[-1])
 

@@ -12,10 +12,7 @@ import io
 import os
 import random
 import re
-import subprocess
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -28,11 +25,11 @@ from articles.links import linked_article_slugs
 from articles.models import Article, ArticleEvent, Author, PageEdition, SlugRedirect, Topic
 from articles.search import search_articles
 from tests.factories import ArticleFactory, TopicFactory
+from tests.processes import run_python
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def seed(count, seed=7, **options):
@@ -375,15 +372,7 @@ def test_a_bad_seed_is_refused_with_a_clear_message():
 
 def test_the_command_line_shows_the_message_not_a_traceback():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "seed_articles", "--count", "none"],
-        check=False,
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_python(["manage.py", "seed_articles", "--count", "none"], env=env)
     assert result.returncode == 1
     assert "CommandError: --count must be a whole number, not 'none'." in result.stderr
     assert "Traceback" not in result.stderr

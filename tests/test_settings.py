@@ -7,13 +7,11 @@ import, so only a new process shows what a given environment produces.
 import json
 import os
 import secrets
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.processes import REPO, run_python
 
 # Anything the CI or a developer's shell may have set that would change the outcome.
 _CONTROLLED_PREFIXES = ("DJANGO_", "DATABASE_", "REDIS_", "EMAIL_", "SITE_", "MEDIA_ROOT", "SECURE_")
@@ -56,15 +54,7 @@ def run(args, **env):
     }
     environment.update({"DJANGO_SETTINGS_MODULE": "autotrendy.settings", **env})
     environment = {key: value for key, value in environment.items() if value is not None}
-    return subprocess.run(
-        [sys.executable, *args],
-        cwd=REPO,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_python(args, env=environment)
 
 
 def production_env(**overrides):

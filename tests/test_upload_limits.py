@@ -11,9 +11,6 @@ memory and 5 s of CPU each.
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -27,11 +24,11 @@ from articles.models import Article, Author
 from tests import hostile_images as make
 from tests.conftest import ARTICLE_ADD_URL
 from tests.factories import AuthorFactory
+from tests.processes import run_python
 from tests.test_uploads import error_text, upload
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parent.parent
 MEMORY_MB, CPU_SECONDS = 256, 5
 # Wall-clock time on a shared test machine says more about the machine than the upload.
 WALL_SECONDS = 20
@@ -122,15 +119,7 @@ def corpus(tmp_path_factory):
 def measured(path):
     """Upload `path` as a cover in a process of its own (tests/measure_upload.py)."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.measure_upload", str(path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_python(["-m", "tests.measure_upload", str(path)], env=env, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
