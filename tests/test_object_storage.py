@@ -168,17 +168,22 @@ def test_a_cover_and_its_renditions_are_stored_in_the_bucket_and_served_from_it(
         assert media.name_from_url(url) in stored
 
 
-@pytest.mark.django_db
-def test_a_body_image_uploaded_in_the_editor_goes_to_the_bucket(bucket, staff_client):
-    data = make_image_bytes("PNG", size=(64, 32))
+def upload_in_the_editor(staff_client, filename, size):
+    """Upload a PNG of `size` as the Markdown editor does; the URL its Markdown names."""
+    data = make_image_bytes("PNG", size=size)
     response = staff_client.post(
         "/admin/markdownx/upload/",
-        {"image": SimpleUploadedFile("diagram.png", data, content_type="image/png")},
+        {"image": SimpleUploadedFile(filename, data, content_type="image/png")},
         HTTP_X_REQUESTED_WITH="XMLHttpRequest",
     )
-
     assert response.status_code == 200, response.content
-    url = re.fullmatch(r"!\[\]\((\S+)\)", response.json()["image_code"]).group(1)
+    return re.fullmatch(r"!\[\]\((\S+)\)", response.json()["image_code"]).group(1)
+
+
+@pytest.mark.django_db
+def test_a_body_image_uploaded_in_the_editor_goes_to_the_bucket(bucket, staff_client):
+    url = upload_in_the_editor(staff_client, "diagram.png", (64, 32))
+
     assert url.startswith(BUCKET_URL + "uploads/")
     name = media.name_from_url(url)
     assert name in keys(bucket)
@@ -214,13 +219,7 @@ def test_media_urls_map_back_to_storage_names_on_disk(settings):
 
 @pytest.mark.django_db
 def test_a_body_image_in_the_bucket_is_rendered_with_its_renditions_from_the_bucket(bucket, staff_client):
-    data = make_image_bytes("PNG", size=(1200, 600))
-    response = staff_client.post(
-        "/admin/markdownx/upload/",
-        {"image": SimpleUploadedFile("chart.png", data, content_type="image/png")},
-        HTTP_X_REQUESTED_WITH="XMLHttpRequest",
-    )
-    url = re.fullmatch(r"!\[\]\((\S+)\)", response.json()["image_code"]).group(1)
+    url = upload_in_the_editor(staff_client, "chart.png", (1200, 600))
 
     article = ArticleFactory(published=True, body=f"Before.\n\n![A chart]({url})\n\nAfter.")
 
