@@ -1,12 +1,24 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from markdownx.admin import MarkdownxModelAdmin
 
-from . import desk, workflow
+from . import desk, notifications, workflow
 from .admin_saves import DatabaseFailureMixin
 from .forms import ArticleAdminForm, AuthorAdminForm
 from .models import Article, ArticleEvent, Author, SlugRedirect, Topic
+
+
+def live_words_notice(article):
+    """What the change form of a live article says above the words it edits."""
+    notice = "Readers see the published version; your changes go to review as a correction."
+    correction = workflow.open_correction(article)
+    if correction is not None:
+        notice += (
+            f" These are the words of its correction ({correction.get_status_display().lower()}), "
+            "not the published ones."
+        )
+    return notice
 
 
 class MineFilter(admin.SimpleListFilter):
@@ -47,8 +59,12 @@ class ArticleAdmin(DatabaseFailureMixin, MarkdownxModelAdmin):
         byline = ["author", "topics", "related"]
         if "author" in self.get_readonly_fields(request, obj) and obj is None:
             byline = ["topics", "related"]
+        words = {"fields": ["title", "slug", "standfirst", "body", "take", "expected_version"]}
+        if obj is not None and obj.is_live:
+            words["fields"].append("correction_note")
+            words["description"] = live_words_notice(obj)
         return [
-            (None, {"fields": ["title", "slug", "standfirst", "body", "take", "expected_version"]}),
+            (None, words),
             ("Cover", {"fields": ["cover", "cover_alt"]}),
             ("Byline and links", {"fields": byline}),
             (
@@ -131,12 +147,24 @@ class ArticleAdmin(DatabaseFailureMixin, MarkdownxModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change and "author" not in form.cleaned_data:
             obj.author = request.user.author_profile
+        live = change and obj.is_live
         workflow.save_edit(
             obj,
             request.user,
             changed_fields=form.changed_data,
             expected_version=form.cleaned_data.get("expected_version"),
+            correction_note=form.cleaned_data.get("correction_note") if live else None,
         )
+        event = obj.workflow_event
+        if event is not None and event.correction_id is not None:
+            self.message_user(
+                request,
+                "Your changes to the words are in the article's correction: readers see the published "
+                "version until the correction is reviewed, approved and published.",
+                messages.INFO,
+            )
+        for level, notice in notifications.notices(event):
+            self.message_user(request, notice, level)
 
     # Lists
 

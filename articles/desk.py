@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.views import View
 
-from . import preview, revisions, workflow
+from . import notifications, preview, revisions, workflow
 from .views import ArticlePreviewView
 
 
@@ -129,17 +129,21 @@ class TransitionView(DeskView):
             transition = workflow.transition_named(action)
             if transition.confirm and not request.POST.get("confirmed"):
                 raise workflow.TransitionNotAllowed(f"Tick “{transition.confirm}” to confirm.")
-            workflow.run_transition(
+            event = workflow.run_transition(
                 transition.name,
                 article,
                 request.user,
                 comment=request.POST.get("comment", ""),
                 at=parse_local_datetime(request.POST.get("at", "")) if transition.takes_time else None,
+                seen_hash=request.POST.get("seen_hash") or None,
             )
         except workflow.TransitionNotAllowed as refusal:
             self.tell(str(refusal), messages.ERROR)
         else:
             self.tell(transition.success_message(article), messages.SUCCESS)
+            # Who was told by email, and who could not be (no address).
+            for level, notice in notifications.notices(event):
+                self.tell(notice, level)
         if workflow.can_view(request.user, article):
             return self.to_change_form(article)
         # E.g. a reviewer who sent an article back: it is the author's again.
@@ -205,10 +209,20 @@ class RestoreView(DeskView):
     def post(self, request, object_id, history_id):
         article = self.get_article(object_id, edit=True)
         historical = get_object_or_404(article.history.all(), history_id=history_id)
+        live = article.is_live
         try:
-            revisions.restore(article, request.user, historical)
+            revisions.restore(
+                article, request.user, historical, confirmed=bool(request.POST.get("confirmed"))
+            )
         except workflow.TransitionNotAllowed as refusal:
             self.tell(str(refusal), messages.ERROR)
         else:
-            self.tell("Revision restored. The restore is itself a new revision.", messages.SUCCESS)
+            if live:
+                self.tell(
+                    "The revision's words are now the article's correction, for review: readers see the "
+                    "published version until the correction is approved and published.",
+                    messages.SUCCESS,
+                )
+            else:
+                self.tell("Revision restored. The restore is itself a new revision.", messages.SUCCESS)
         return self.to_change_form(article)
