@@ -189,6 +189,9 @@ if AWS_STORAGE_BUCKET_NAME:
             # Never replace a stored file: a taken name gets a suffix, as on disk.
             "file_overwrite": False,
             "object_parameters": {"CacheControl": "public, max-age=86400"},
+            # Readers fetch media straight from the bucket: make it readable with a bucket
+            # policy (or a CDN with its own access), or set AWS_DEFAULT_ACL=public-read.
+            "default_acl": os.environ.get("AWS_DEFAULT_ACL") or None,
         },
     }
 else:

@@ -352,3 +352,17 @@ def test_a_title_card_is_drawn_without_any_system_font(monkeypatch):
 
     with Image.open(io.BytesIO(data)) as card:
         assert card.size == (1600, 900)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_after_the_launch_content_new_topics_authors_and_articles_get_free_ids():
+    """The fixture's rows keep their ids; PostgreSQL's sequences must move past them."""
+    call_command("load_launch", verbosity=0)
+
+    topic = Topic.objects.create(name="A topic of our own", slug="a-topic-of-our-own")
+    author = Author.objects.create(name="A new writer", slug="a-new-writer")
+    article = Article.objects.create(title="Written after launch", slug="written-after-launch", author=author)
+
+    assert topic.pk and author.pk and article.pk
+    assert Topic.objects.count() > 1 and Author.objects.count() > 1

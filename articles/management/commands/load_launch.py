@@ -5,7 +5,8 @@ from django.core import serializers
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.core.management.color import no_style
+from django.db import connection, transaction
 
 from articles.images import renditions
 from articles.models import Article, Author
@@ -85,4 +86,11 @@ class Command(BaseCommand):
         for deserialized in missing:
             if deserialized.deferred_fields:
                 deserialized.save_deferred_fields()
+        if missing:
+            # The fixture's rows keep their ids: move PostgreSQL's id sequences past them, as
+            # loaddata does, or the next Topic/Author/Article saved would collide with them.
+            models = {type(deserialized.object) for deserialized in missing}
+            with connection.cursor() as cursor:
+                for sql in connection.ops.sequence_reset_sql(no_style(), models):
+                    cursor.execute(sql)
         return len(missing), kept
