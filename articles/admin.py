@@ -1,12 +1,13 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.urls import reverse
+from django.urls import path, reverse
 from markdownx.admin import MarkdownxModelAdmin
 
 from . import desk, notifications, workflow
 from .admin_saves import DatabaseFailureMixin
 from .forms import ArticleAdminForm, AuthorAdminForm
 from .models import Article, ArticleEvent, Author, SlugRedirect, Topic
+from .profile import MyProfileView
 
 
 def live_words_notice(article):
@@ -65,7 +66,7 @@ class ArticleAdmin(DatabaseFailureMixin, MarkdownxModelAdmin):
             words["description"] = live_words_notice(obj)
         return [
             (None, words),
-            ("Cover", {"fields": ["cover", "cover_alt"]}),
+            ("Cover", {"fields": ["cover", "cover_alt", "cover_caption", "cover_credit", "cover_licence"]}),
             ("Byline and links", {"fields": byline}),
             (
                 "Workflow",
@@ -223,6 +224,11 @@ class AuthorAdmin(DatabaseFailureMixin, admin.ModelAdmin):
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["user"]
+
+    def get_urls(self):
+        # "My profile": the logged-in user's own byline, whatever their role (articles.profile).
+        mine = path("mine/", self.admin_site.admin_view(MyProfileView.as_view()), name="articles_author_mine")
+        return [mine, *super().get_urls()]
 
 
 @admin.register(Topic)

@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from .models import Topic
+from .listings import browsable_topics
 
 
 def site(request):
@@ -9,7 +9,6 @@ def site(request):
         "site_name": settings.SITE_NAME,
         "site_description": settings.SITE_DESCRIPTION,
         "canonical_url": settings.SITE_ORIGIN + request.path,
-        # Called by the template that shows it, not here: one query, which finds each topic's
-        # first published article through an index, however many articles there are.
-        "nav_topics": Topic.objects.with_published_articles,
+        # Called by the template that shows it, not here; remembered per edition of the site.
+        "nav_topics": browsable_topics,
     }

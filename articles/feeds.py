@@ -36,6 +36,8 @@ FEED_SIZE = 20
 # ("#fn:1"): feed readers show the content away from the site, where neither resolves.
 _ROOT_RELATIVE = re.compile(r'\b(href|src)="/(?!/)')
 _FRAGMENT = re.compile(r'\bhref="#')
+# Body images' srcset: a list of "URL width" candidates, each made absolute alike.
+_SRCSET = re.compile(r'\bsrcset="([^"]*)"')
 
 
 def article_content_html(article):
@@ -49,7 +51,17 @@ def article_content_html(article):
         heading = escape(f"{settings.SITE_NAME}’s take")
         html += f"\n<h2>{heading}</h2>\n{article.take_html}"
     html = _ROOT_RELATIVE.sub(rf'\1="{settings.SITE_ORIGIN}/', html)
+    html = _SRCSET.sub(lambda match: f'srcset="{_absolute_srcset(match[1])}"', html)
     return _FRAGMENT.sub(f'href="{absolute_url(article.get_absolute_url())}#', html)
+
+
+def _absolute_srcset(srcset):
+    return ", ".join(
+        f"{settings.SITE_ORIGIN}{candidate}"
+        if candidate.startswith("/") and not candidate.startswith("//")
+        else candidate
+        for candidate in (part.strip() for part in srcset.split(","))
+    )
 
 
 # The elements RSS readers take as HTML; the feeds fill them with plain text.
@@ -77,12 +89,19 @@ class RssFeedWithContent(Rss201rev2Feed):
         self.items[-1].update(_as_html(self.items[-1]))
 
     def rss_attributes(self):
-        return {**super().rss_attributes(), "xmlns:content": "http://purl.org/rss/1.0/modules/content/"}
+        return {
+            **super().rss_attributes(),
+            "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
+            # Co-authors are further <dc:creator> elements (Django declares it on the first only).
+            "xmlns:dc": "http://purl.org/dc/elements/1.1/",
+        }
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
         if item["updateddate"] is not None:
             handler.addQuickElement("atom:updated", rfc3339_date(item["updateddate"]))
+        for name in item.get("coauthor_names", ()):
+            handler.addQuickElement("dc:creator", name)
         if item.get("content_html"):
             handler.addQuickElement("content:encoded", item["content_html"])
 
@@ -96,6 +115,12 @@ class AtomFeedWithContent(Atom1Feed):
         super().add_item_elements(handler, {**item, "description": None})
         if item["description"] is not None:
             handler.addQuickElement("summary", item["description"], {"type": "text"})
+        # Atom has an <author> per author; the lead author's is written by Django.
+        for name, link in zip(item.get("coauthor_names", ()), item.get("coauthor_links", ()), strict=True):
+            handler.startElement("author", {})
+            handler.addQuickElement("name", name)
+            handler.addQuickElement("uri", link)
+            handler.endElement("author")
         if item.get("content_html"):
             handler.addQuickElement("content", item["content_html"], {"type": "html"})
 
@@ -171,7 +196,13 @@ class LatestArticlesFeed(Feed):
         return [topic.name for topic in item.topics.all()]
 
     def item_extra_kwargs(self, item):
-        return {"content_html": article_content_html(item)}
+        coauthors = item.byline_authors()[1:]
+        return {
+            "content_html": article_content_html(item),
+            # Every author after the lead (item_author_name): another <dc:creator> or <author>.
+            "coauthor_names": [author.name for author in coauthors],
+            "coauthor_links": [absolute_url(author.get_absolute_url()) for author in coauthors],
+        }
 
 
 class LatestArticlesAtomFeed(LatestArticlesFeed):
@@ -220,7 +251,7 @@ class AuthorFeed(LatestArticlesFeed):
         return obj.bio or f"Articles by {obj.name} on {settings.SITE_NAME}."
 
     def get_articles(self, obj):
-        return Article.objects.published().filter(author=obj)
+        return Article.objects.published().by_author(obj)
 
 
 class AuthorAtomFeed(AuthorFeed):

@@ -2,12 +2,16 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.widgets import AdminFileWidget
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html
 from markdownx.forms import ImageForm
+from markdownx.widgets import AdminMarkdownxWidget
 
 from . import images, workflow
-from .models import Article, Author
+from .images import kept
+from .models import Article, Author, BodyImage
 
 
 class MarkdownImageUploadForm(ImageForm):
@@ -23,26 +27,129 @@ class MarkdownImageUploadForm(ImageForm):
 
     def clean(self):
         # markdownx's clean() returns the upload itself, which Django would then keep
-        # as cleaned_data (and save() would fail with a 500): keep the dict.
-        super().clean()
+        # as cleaned_data (and save() would fail with a 500): keep the dict. When the image
+        # was refused already, its own reason is the one message (markdownx would add "No
+        # files have been uploaded", which tells the author nothing).
+        if not self.has_error("image"):
+            super().clean()
         return self.cleaned_data
 
     def save(self, commit=True):
+        """Store the image as a BodyImage (its renditions follow, articles.signals); its URL."""
         image = self.cleaned_data["image"]
-        return self._save(image, image.name, commit)
+        if not commit:
+            return self._save(image, image.name, commit)
+        body_image = BodyImage()
+        body_image.image.save(self.get_unique_file_name(image.name), image, save=True)
+        return body_image.image.url
+
+
+class ArticleMarkdownWidget(AdminMarkdownxWidget):
+    """markdownx's editor with the newsroom's behaviour (static/js/editor.js).
+
+    editor.js replaces markdownx's image upload (progress, the server's reason for a refusal,
+    nothing written into the text on failure, an alt text prompt) and shows the live preview
+    beside the text in the readers' own stylesheet. The stylesheet URLs travel in a data
+    attribute so that hashed static names (ManifestStaticFilesStorage) work.
+    """
+
+    class Media:
+        css = {"all": ["css/editor.css"]}
+        js = ["js/editor.js"]
+
+    def __init__(self, *, preview_class="article__body prose", attrs=None):
+        self.preview_class = preview_class
+        super().__init__(attrs)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].update(
+            {
+                "data-preview-stylesheets": " ".join(static(path) for path in PREVIEW_STYLESHEETS),
+                "data-preview-class": self.preview_class,
+            }
+        )
+        return context
+
+
+# The readers' stylesheet, then the few rules that make it work inside the preview pane.
+PREVIEW_STYLESHEETS = ["css/site.css", "css/editor-preview.css"]
+
+
+def single_line(value):
+    """A headline or standfirst typed into a growing text box: line breaks become spaces."""
+    return " ".join((value or "").split())
+
+
+class KeptImageInput(AdminFileWidget):
+    """A file input that re-offers the image chosen before a form error (articles.images.kept).
+
+    The token travels in a hidden input beside the file input, with a note saying the image
+    is kept; a newly chosen file or "Clear" wins over it.
+    """
+
+    class Media:
+        css = {"all": ["css/editor.css"]}
+
+    def __init__(self, attrs=None, *, noun="image"):
+        super().__init__({"accept": images.ACCEPT_ATTRIBUTE, **(attrs or {})})
+        self.noun = noun
+        self.kept = None  # (token, file name), set by the form after an error
+
+    @staticmethod
+    def kept_name(name):
+        return f"{name}__kept"
+
+    def value_from_datadict(self, data, files, name):
+        value = super().value_from_datadict(data, files, name)
+        if value is None:  # nothing chosen, not cleared: the kept file, if any
+            value = kept.restore(data.get(self.kept_name(name)))
+        return value
+
+    def render(self, name, value, attrs=None, renderer=None):
+        html = super().render(name, value, attrs, renderer)
+        if not self.kept:
+            return html
+        token, filename = self.kept
+        return html + format_html(
+            '<input type="hidden" name="{}" value="{}"><p class="kept-upload" role="status">'
+            "Your {} “{}” is kept: it is saved when you save this form. Choose another file to "
+            "replace it.</p>",
+            self.kept_name(name),
+            token,
+            self.noun,
+            filename,
+        )
 
 
 class ImageFieldCleaningMixin:
-    """Run the named image fields through Pillow's checks and re-encoding."""
+    """Run the named image fields through Pillow's checks and re-encoding.
+
+    A new image that passed its checks survives an error elsewhere in the form: it is kept
+    (articles.images.kept) and re-offered by its KeptImageInput.
+    """
 
     image_fields = ()
 
     def _clean_image_field(self, name):
         value = self.cleaned_data.get(name)
-        # An unchanged field holds the stored FieldFile, not a new upload.
-        if value and hasattr(value, "content_type"):
+        # An unchanged field holds the stored FieldFile, not a new upload; a kept file was
+        # cleaned when it was chosen.
+        if value and hasattr(value, "content_type") and not hasattr(value, "kept_token"):
             return images.clean_upload(value)
         return value
+
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound or not self._errors:
+            return
+        for name in self.image_fields:
+            value = self.cleaned_data.get(name)
+            widget = self.fields[name].widget
+            if name in self._errors or not hasattr(value, "content_type") or not hasattr(widget, "kept"):
+                continue
+            token = getattr(value, "kept_token", None) or kept.keep(value)
+            widget.kept = (token, value.name)
 
     def clean(self):
         cleaned = super().clean()
@@ -78,11 +185,21 @@ class ArticleAdminForm(ImageFieldCleaningMixin, forms.ModelForm):
             "take",
             "cover",
             "cover_alt",
+            "cover_caption",
+            "cover_credit",
+            "cover_licence",
             "author",
             "topics",
             "related",
         ]
-        widgets = {"cover": forms.ClearableFileInput(attrs={"accept": images.ACCEPT_ATTRIBUTE})}
+        widgets = {
+            "cover": KeptImageInput(noun="cover"),
+            # Wide boxes that grow with the text (editor.css): the whole headline stays in view.
+            "title": forms.Textarea(attrs={"rows": 1, "class": "editor-headline"}),
+            "standfirst": forms.Textarea(attrs={"rows": 2, "class": "editor-standfirst"}),
+            "body": ArticleMarkdownWidget(),
+            "take": ArticleMarkdownWidget(preview_class="take__body prose"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -94,6 +211,12 @@ class ArticleAdminForm(ImageFieldCleaningMixin, forms.ModelForm):
         if self.correction is not None:
             self.initial.update(self.correction.content())
             self.initial["correction_note"] = self.correction.note
+
+    def clean_title(self):
+        return single_line(self.cleaned_data.get("title"))
+
+    def clean_standfirst(self):
+        return single_line(self.cleaned_data.get("standfirst"))
 
     def clean(self):
         cleaned = super().clean()
@@ -137,4 +260,4 @@ class AuthorAdminForm(ImageFieldCleaningMixin, forms.ModelForm):
     class Meta:
         model = Author
         fields = ["name", "slug", "bio", "photo", "user"]
-        widgets = {"photo": forms.ClearableFileInput(attrs={"accept": images.ACCEPT_ATTRIBUTE})}
+        widgets = {"photo": KeptImageInput(noun="photo")}

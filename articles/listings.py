@@ -19,6 +19,7 @@ from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
 from . import pagecache
+from .models import Author, Topic
 
 
 def edition_memo(name, compute):
@@ -40,6 +41,16 @@ def edition_memo(name, compute):
         value = compute()
         cache.set(key, value, settings.PAGE_CACHE_TIMEOUT)
     return value
+
+
+def browsable_topics():
+    """The topics with a published article (the navigation, search's topic filter), by name."""
+    return edition_memo("browsable-topics", lambda: list(Topic.objects.with_published_articles()))
+
+
+def browsable_authors():
+    """The authors with a published article (search's author filter), by name."""
+    return edition_memo("browsable-authors", lambda: list(Author.objects.with_published_articles()))
 
 
 class ListingPaginator(Paginator):

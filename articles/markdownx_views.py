@@ -39,8 +39,12 @@ class StaffImageUploadView(WritersOnlyMixin, ImageUploadView):
     form_class = MarkdownImageUploadForm
 
     def form_invalid(self, form):
-        # markdownx renders a template that does not exist for non-AJAX requests.
+        # markdownx renders a template that does not exist for non-AJAX requests. The
+        # messages are the editor's to read (static/js/editor.js shows them by the text).
         return JsonResponse(form.errors, status=400)
 
     def form_valid(self, form):
-        return JsonResponse({"image_code": f"![]({form.save(commit=True)})"})
+        url = form.save(commit=True)
+        # image_url for editor.js, which asks the author for the alt text; image_code for
+        # markdownx's own script (its alt text is empty, so editor.js replaces that path).
+        return JsonResponse({"image_url": url, "image_code": f"![]({url})"})

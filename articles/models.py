@@ -1,12 +1,13 @@
 import functools
+import json
 import math
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.validators import slug_re
 from django.db import connection, models, transaction
-from django.db.models import F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import F, OuterRef, Q, StringAgg, Subquery, TextField, Value
+from django.db.models.functions import Cast, Coalesce, Greatest, JSONObject
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -73,7 +74,18 @@ class AuthorQuerySet(models.QuerySet):
         site; a scalar subquery it runs per author and stops at the first match, as SQLite does.
         """
         first = Article.objects.published().filter(author=OuterRef("pk")).order_by().values("pk")[:1]
-        return self.alias(first_published=Subquery(first)).filter(first_published__isnull=False)
+        # Or co-wrote one: the author's few co-author rows, each article looked up by its key.
+        published = Article.objects.published().filter(pk=OuterRef("article_id")).order_by().values("pk")[:1]
+        coauthored = (
+            ArticleCoauthor.objects.filter(author=OuterRef("pk"))
+            .alias(published=Subquery(published))
+            .filter(published__isnull=False)
+            .order_by()
+            .values("pk")[:1]
+        )
+        return self.alias(first_published=Subquery(first), first_coauthored=Subquery(coauthored)).filter(
+            Q(first_published__isnull=False) | Q(first_coauthored__isnull=False)
+        )
 
 
 class Author(NamedPage):
@@ -152,7 +164,39 @@ class ArticleQuerySet(models.QuerySet):
         return self.annotate(last_modified=Greatest("updated_at", Coalesce("published_at", "updated_at")))
 
     def with_byline(self):
-        return self.select_related("author", "reviewer")
+        return self.select_related("author", "reviewer").with_coauthors()
+
+    def with_coauthors(self):
+        """Annotate `coauthor_json`: the co-authors' ids, names, slugs and positions, read by
+        `Article.byline_authors()`.
+
+        A correlated subquery in the article's own query rather than a prefetch: reader pages
+        keep their number of queries (the article page its four). The rows come in any order
+        (SQLite before 3.44 has no ORDER BY inside an aggregate); `byline_authors` sorts them.
+        """
+        rows = (
+            ArticleCoauthor.objects.filter(article=OuterRef("pk"))
+            .order_by()
+            .values("article")
+            .annotate(
+                rows=StringAgg(
+                    Cast(
+                        JSONObject(
+                            id="author_id", name="author__name", slug="author__slug", position="position"
+                        ),
+                        TextField(),
+                    ),
+                    Value(","),
+                )
+            )
+            .values("rows")
+        )
+        return self.annotate(coauthor_json=Subquery(rows, output_field=TextField()))
+
+    def by_author(self, author):
+        """Articles `author` wrote: as the lead author or as a co-author."""
+        coauthored = ArticleCoauthor.objects.filter(author=author).values("article_id")
+        return self.filter(Q(author=author) | Q(pk__in=coauthored))
 
     def for_cards(self):
         """Articles as listing cards show them: author and topics in 2 queries, without the
@@ -162,16 +206,30 @@ class ArticleQuerySet(models.QuerySet):
             self.select_related("author")
             .defer(*LISTING_DEFERRED, *(f"author__{name}" for name in CARD_AUTHOR_DEFERRED))
             .prefetch_related("topics")
+            .with_coauthors()
         )
 
     def for_listing(self):
         """Published articles as listings show them (`for_cards`)."""
         return self.published().for_cards()
 
+    def with_topic_ids(self):
+        """`topic_ids`: the ids of each article's topics, as "3,7,12" (one subquery, no join)."""
+        ids = (
+            Article.topics.through.objects.filter(article=OuterRef("pk"))
+            .order_by()
+            .values("article")
+            .annotate(ids=StringAgg(Cast("topic_id", models.CharField()), Value(",")))
+            .values("ids")
+        )
+        return self.annotate(topic_ids=Subquery(ids))
+
     def for_article_page(self):
-        """Published articles as their own page shows them: everything, byline, topics, and
-        `last_modified` for the link previews and JSON-LD."""
-        return self.published().with_byline().with_last_modified().prefetch_related("topics")
+        """Published articles as their own page shows them: everything, byline, and
+        `last_modified` for the link previews and JSON-LD, in one query. The topics come as
+        `topic_ids`: the page takes them from the topics readers can browse (a published
+        article's topics are all among them), remembered per edition (`articles.listings`)."""
+        return self.published().with_byline().with_last_modified().with_topic_ids()
 
     def in_review(self):
         return self.filter(status=Article.Status.IN_REVIEW)
@@ -182,7 +240,16 @@ class ArticleQuerySet(models.QuerySet):
 
 # Article columns that listings leave out (article_card.html shows none of them), and the
 # author's: a card names the author and links to their page, nothing more.
-LISTING_DEFERRED = ("body", "take", "body_html", "toc_html", "take_html")
+LISTING_DEFERRED = (
+    "body",
+    "take",
+    "body_html",
+    "toc_html",
+    "take_html",
+    "cover_caption",
+    "cover_credit",
+    "cover_licence",
+)
 CARD_AUTHOR_DEFERRED = ("bio", "photo", "photo_width", "photo_height", "photo_renditions", "user")
 # What the article page shows of the articles around it: "Read more" cards (compact: title,
 # standfirst, date; the cover's columns because the card asks whether there is one, and an
@@ -315,7 +382,15 @@ class Article(models.Model):
     standfirst = models.CharField(
         max_length=400, help_text="The short summary shown under the title and in listings."
     )
-    body = MarkdownxField(help_text="Markdown. Drag an image into the editor to upload it.")
+    body = MarkdownxField(
+        help_text=(
+            "Markdown. Drag an image into the editor to upload it. An image alone on its line is shown "
+            "as a photo with a caption: put the caption in quotes after the address and end it with the "
+            'credit, e.g. ![Alt text](/media/uploads/x.jpg "The new Renault 5 at Le Mans — Photo: Renault '
+            'Group"). A YouTube or Vimeo address alone on a line becomes a video that plays on a click; '
+            "any other address alone on a line becomes a link."
+        )
+    )
     take = MarkdownxField(
         blank=True,
         help_text="Optional Markdown: the editorial view shown under the site's “take” heading.",
@@ -337,6 +412,21 @@ class Article(models.Model):
         max_length=250,
         blank=True,
         help_text="Describe the cover image for readers who cannot see it. Required with a cover.",
+    )
+    cover_caption = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Shown under the cover: what the picture shows, in a sentence.",
+    )
+    cover_credit = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Who took or supplied the photo, shown as “Photo: …”, e.g. Renault Group or Jane Doe/Reuters.",
+    )
+    cover_licence = models.URLField(
+        max_length=300,
+        blank=True,
+        help_text="Optional: a link to the licence the photo is used under, e.g. a Creative Commons licence.",
     )
 
     author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="articles")
@@ -373,6 +463,10 @@ class Article(models.Model):
     # number is refused instead of overwriting somebody else's edit.
     version = models.PositiveIntegerField(default=1, editable=False)
 
+    # Authors after the lead `author`, in order (ArticleCoauthor.position): "Written by A and B".
+    coauthors = models.ManyToManyField(
+        Author, through="ArticleCoauthor", blank=True, related_name="coauthored_articles"
+    )
     topics = models.ManyToManyField(Topic, blank=True, related_name="articles")
     related = models.ManyToManyField("self", blank=True, symmetrical=True, verbose_name="related articles")
     # Articles this one links to in its body or take, found on save: the other side's
@@ -392,7 +486,16 @@ class Article(models.Model):
     CONTENT_FIELDS = ("title", "standfirst", "body", "take")
     # What a revision brings back on restore and what comparing two revisions shows: the
     # content, plus the address, the cover and the topics (which need no new review).
-    REVISION_FIELDS = (*CONTENT_FIELDS, "slug", "cover", "cover_alt", "topics")
+    REVISION_FIELDS = (
+        *CONTENT_FIELDS,
+        "slug",
+        "cover",
+        "cover_alt",
+        "cover_caption",
+        "cover_credit",
+        "cover_licence",
+        "topics",
+    )
 
     class Meta:
         permissions = [
@@ -469,6 +572,32 @@ class Article(models.Model):
         self.word_count = len(strip_tags(self.body_html).split())
         self.toc_html = table_of_contents(headings)
 
+    def byline_authors(self):
+        """Everyone who wrote the article, in byline order: the lead author, then the co-authors.
+
+        From the `coauthor_json` annotation where the article was loaded with it (reader
+        querysets: `with_byline()`, `for_cards()`), else with one query.
+        """
+        try:
+            raw = self.coauthor_json
+        except AttributeError:
+            coauthors = list(
+                Author.objects.filter(coauthored_links__article=self).order_by(
+                    "coauthored_links__position", "coauthored_links__id"
+                )
+            )
+        else:
+            rows = sorted(json.loads(f"[{raw or ''}]"), key=lambda row: (row["position"], row["id"]))
+            coauthors = [Author(id=row["id"], name=row["name"], slug=row["slug"]) for row in rows]
+        return [self.author, *coauthors]
+
+    def byline_user_ids(self):
+        """The user ids of the article's authors that have an account (for the two-person rule)."""
+        ids = {self.author.user_id} | set(
+            ArticleCoauthor.objects.filter(article=self).values_list("author__user_id", flat=True)
+        )
+        return ids - {None}
+
     def unpublished_links(self, visible=None):
         """Linked articles readers could not open: not published (yet), or no such article.
 
@@ -485,6 +614,15 @@ class Article(models.Model):
         visible = Article.objects.all() if visible is None else visible
         by_slug = {article.slug: article for article in visible.filter(slug__in=slugs)}
         return [(slug, by_slug.get(slug)) for slug in slugs if slug not in live]
+
+    def take_topics(self, browsable):
+        """Set this article's topics (`with_topic_ids`) from `browsable`, a list by name that
+        holds them all, as `prefetch_related("topics")` would: no query."""
+        ids = {int(pk) for pk in (self.topic_ids or "").split(",") if pk}
+        topics = self.topics.all()
+        topics._result_cache = [topic for topic in browsable if topic.pk in ids]
+        topics._prefetch_done = True
+        self._prefetched_objects_cache = {**getattr(self, "_prefetched_objects_cache", {}), "topics": topics}
 
     def surroundings(self):
         """ "Read more", "Linked from" and previous/next of this article, in one query.
@@ -698,6 +836,26 @@ class Correction(models.Model):
         return self.status in OPEN_CORRECTION_STATUSES
 
 
+class ArticleCoauthor(models.Model):
+    """A further author of an article, after its lead author (`Article.author`), in order."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="coauthor_links")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="coauthored_links")
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Order in the byline, after the lead author."
+    )
+
+    class Meta:
+        verbose_name = "co-author"
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "author"], name="article_coauthor_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.author} on “{self.article}”"
+
+
 class SlugRedirect(models.Model):
     """An old slug of a published article, answered with a 301 to its current URL."""
 
@@ -764,3 +922,41 @@ class PageEdition(models.Model):
 
     def __str__(self):
         return f"Edition {self.token} of {self.changed_at:%Y-%m-%d %H:%M:%S}"
+
+
+class BodyImage(models.Model):
+    """An image uploaded into an article's body (the editor's drag and drop), with its renditions.
+
+    The upload stores the file and this row together (articles.forms.MarkdownImageUploadForm);
+    the renditions are made once, on that save (articles.signals), as for covers. The renderer
+    (articles.rendering) finds the row by the file's name to write `srcset`, `sizes`, `width`
+    and `height`. `manage.py make_renditions` registers the images that bodies name from
+    before this model existed.
+    """
+
+    image = models.ImageField(
+        upload_to="uploads/",
+        max_length=255,
+        unique=True,
+        width_field="image_width",
+        height_field="image_height",
+    )
+    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Smaller copies made once on upload (articles.images): {"webp": {"480": "path"}, ...}
+    image_renditions = models.JSONField(default=dict, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.image.name
+
+    @classmethod
+    def register(cls, name):
+        """The row for the stored file `name`, made (with its size read from the file) if new."""
+        existing = cls.objects.filter(image=name).first()
+        if existing is not None:
+            return existing
+        body_image = cls(image=name)
+        body_image._meta.get_field("image").update_dimension_fields(body_image, force=True)
+        body_image.save()
+        return body_image

@@ -55,9 +55,9 @@ def _with_permission(codename):
 
 
 def _byline_users(article):
-    from .workflow import _byline_authors
+    from .workflow import byline_user_ids
 
-    return [author.user for author in _byline_authors(article) if author.user_id is not None]
+    return list(get_user_model().objects.filter(pk__in=byline_user_ids(article)))
 
 
 def _correction_makers(correction):

@@ -1,6 +1,6 @@
 """What follows a save: image renditions, and a new edition for the page cache.
 
-Renditions of covers and author photos are made once, when a new file is stored.
+Renditions of covers, author photos and body images are made once, when a new file is stored.
 
 The one trigger for `articles.images.renditions.update_renditions`. It runs after every
 save of an Article or Author, but compares names only (the renditions record the file
@@ -10,8 +10,8 @@ they were made from), so a save that keeps the same file reads and writes no ima
 (MEDIA_ROOT is not in the repository). On raw saves the files are checked too, and
 missing renditions are made from the stored image.
 
-Anything readers can see — an article (its status, words, slug, topics, related and
-linked articles), a topic, an author, an old slug's redirect — starts a new edition of the
+Anything readers can see — an article (its status, words, slug, co-authors, topics, related
+and linked articles), a topic, an author, an old slug's redirect — starts a new edition of the
 site (`articles.pagecache.advance`), in the same transaction as the change, so no cached
 page outlives it. Bulk writes that send no signals (`seed_articles`) call it themselves.
 """
@@ -21,7 +21,7 @@ from django.dispatch import receiver
 
 from . import pagecache
 from .images import renditions
-from .models import Article, Author, SlugRedirect, Topic
+from .models import Article, ArticleCoauthor, Author, BodyImage, SlugRedirect, Topic
 
 
 @receiver(post_save, sender=Article, dispatch_uid="articles.cover_renditions")
@@ -34,16 +34,21 @@ def make_photo_renditions(sender, instance, raw, **kwargs):
     renditions.update_renditions(instance, "photo", check_files=raw)
 
 
+@receiver(post_save, sender=BodyImage, dispatch_uid="articles.body_image_renditions")
+def make_body_image_renditions(sender, instance, raw, **kwargs):
+    renditions.update_renditions(instance, "image", check_files=raw)
+
+
 def new_edition(sender, action=None, **kwargs):
     # m2m_changed is sent before and after each change: after is the one that counts.
     if action is None or action.startswith("post_"):
         pagecache.advance()
 
 
-for _model in (Article, Topic, Author, SlugRedirect):
+for _model in (Article, ArticleCoauthor, Topic, Author, SlugRedirect):
     post_save.connect(new_edition, sender=_model, dispatch_uid=f"articles.edition.save.{_model.__name__}")
     post_delete.connect(new_edition, sender=_model, dispatch_uid=f"articles.edition.delete.{_model.__name__}")
-for _relation in (Article.topics, Article.related, Article.outbound_links):
+for _relation in (Article.topics, Article.related, Article.outbound_links, Article.coauthors):
     m2m_changed.connect(
         new_edition, sender=_relation.through, dispatch_uid=f"articles.edition.{_relation.field.name}"
     )

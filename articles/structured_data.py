@@ -96,6 +96,7 @@ def news_article(article):
     """
     url = absolute_url(article.get_absolute_url())
     image = preview_image(article)
+    authors = [person(author) for author in article.byline_authors()]
     page = {"@type": "WebPage", "@id": url, "url": url}
     if article.reviewer_id:
         page["reviewedBy"] = person(article.reviewer)
@@ -108,15 +109,11 @@ def news_article(article):
         "url": url,
         "headline": article.title,
         "description": article.standfirst,
-        "image": {
-            "@type": "ImageObject",
-            "url": image.url,
-            **({"width": image.width, "height": image.height} if image.width and image.height else {}),
-            "caption": image.alt,
-        },
+        "image": image_object(article, image),
         "datePublished": iso_datetime(article.published_at),
         "dateModified": iso_datetime(last_modified(article)),
-        "author": person(article.author),
+        # One Person, or every author in byline order.
+        "author": authors if len(authors) > 1 else authors[0],
         "publisher": publisher(),
         "wordCount": article.word_count,
     }
@@ -126,6 +123,26 @@ def news_article(article):
         data["keywords"] = topics
     # A draft seen through a preview link has no publication date yet.
     return {key: value for key, value in data.items() if value is not None}
+
+
+def image_object(article, image):
+    """The preview image as a schema.org ImageObject; a cover with its caption, credit
+    (`creditText`, and `copyrightNotice` in the holder's name) and licence."""
+    data = {
+        "@type": "ImageObject",
+        "url": image.url,
+        **({"width": image.width, "height": image.height} if image.width and image.height else {}),
+        "caption": image.alt,
+    }
+    if article.cover:
+        if article.cover_caption:
+            data["caption"] = article.cover_caption
+        if article.cover_credit:
+            data["creditText"] = article.cover_credit
+            data["copyrightNotice"] = f"© {article.cover_credit}"
+        if article.cover_licence:
+            data["license"] = article.cover_licence
+    return data
 
 
 def json_ld_script(data):

@@ -11,7 +11,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.generic import ArchiveIndexView, DetailView, ListView, MonthArchiveView
 
 from . import preview, workflow
-from .listings import ListingPaginator, edition_memo
+from .listings import ListingPaginator, browsable_authors, browsable_topics, edition_memo
 from .models import NEWEST_FIRST, Article, Author, SlugRedirect, Topic
 from .search import MAX_QUERY_LENGTH, has_words, normalise_query, search_articles
 
@@ -69,8 +69,9 @@ class ArticleDetailView(DetailView):
     articles sharing topics), `linked_from` (the newest ten) and `linked_from_more` (how
     many more), `previous_article`, `next_article`, `take_heading`. Drafts, future articles
     and unknown slugs are 404; an old slug of a published article is a 301 to its current
-    URL. Four queries at any size: the article with its byline, its topics, everything
-    around it (`Article.surroundings()`), and the navigation's topics.
+    URL. Three queries at any size: the site's edition, the article with its byline and its
+    topics' ids, and everything around it (`Article.surroundings()`); the topics (the
+    article's and the navigation's) are remembered per edition, a fourth query when the edition is new.
     """
 
     template_name = "articles/article_detail.html"
@@ -78,6 +79,12 @@ class ArticleDetailView(DetailView):
 
     def get_queryset(self):
         return Article.objects.for_article_page()
+
+    def get_object(self, queryset=None):
+        article = super().get_object(queryset)
+        if hasattr(article, "topic_ids"):  # previews load their topics themselves
+            article.take_topics(browsable_topics())
+        return article
 
     def get(self, request, *args, **kwargs):
         try:
@@ -286,14 +293,16 @@ class ArticleMonthArchiveView(ArchiveMixin, MonthArchiveView):
 class AuthorDetailView(ArticleListingMixin, ListView):
     """An author's page. Models: Author, Article. Template: articles/author_detail.html.
 
-    Context: `author`, `article_list` (their published articles) and `page_obj`.
+    Context: `author`, `article_list` (the published articles they wrote or co-wrote) and
+    `page_obj`.
     """
 
     template_name = "articles/author_detail.html"
 
     def get_queryset(self):
         self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
-        return self.published_articles().filter(author=self.author)
+        # Written alone, as lead author or as a co-author.
+        return self.published_articles().by_author(self.author)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)
@@ -365,8 +374,8 @@ class SearchView(PublishedArticleListMixin, ListView):
             notices=self.notices,
             topic=self.topic,
             author=self.author,
-            topics=Topic.objects.with_published_articles(),
-            authors=Author.objects.with_published_articles(),
+            topics=browsable_topics(),
+            authors=browsable_authors(),
             ranked_limit=self.object_list.limit if self.object_list.capped else None,
             **kwargs,
         )

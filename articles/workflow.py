@@ -85,10 +85,14 @@ def content_hash(source):
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _byline_authors(article):
-    # Co-authors (issue 11) extend the byline through Article.byline_authors().
-    byline = getattr(article, "byline_authors", None)
-    return list(byline()) if callable(byline) else [article.author]
+def byline_user_ids(article):
+    """The ids of the users in the article's byline: its author and co-authors with an account."""
+    # Co-authors (issue 11) extend the byline through Article.byline_user_ids().
+    return (
+        article.byline_user_ids()
+        if hasattr(article, "byline_user_ids")
+        else {article.author.user_id} - {None}
+    )
 
 
 def _is_approval(record, older):
@@ -135,8 +139,8 @@ def word_owner_reasons(article, correction=None):
         if user_id is not None:
             reasons.setdefault(user_id, why)
 
-    for author in _byline_authors(article):
-        own(author.user_id, "you are in its byline")
+    for user_id in sorted(byline_user_ids(article)):
+        own(user_id, "you are in its byline")
     own(article.created_by_id, "you created it")
     for user_id, when in content_changers(article).items():
         own(

@@ -373,4 +373,4 @@ def test_reader_pages_make_as_many_queries_at_any_size(client):
 
     assert published().count() > 10 * PAGE_SIZE
     assert large == small
-    assert small["article"] == (4, 4)
+    assert small["article"] == (4, 3)  # at most 4: the topics are remembered per edition

@@ -229,3 +229,16 @@ def test_nobody_approves_their_byline_even_without_having_written_it(newsroom):
     Article.objects.filter(pk=outsider.pk).update(author=AuthorFactory(user=None))
     outsider.refresh_from_db()
     assert workflow.word_owners(outsider) == {newsroom["author"].pk}
+
+
+def test_a_co_author_cannot_approve_the_words_they_share(newsroom):
+    from articles.models import ArticleCoauthor
+
+    coauthor = newsroom["reviewer"]  # a reviewer who co-wrote it
+    article = written_by(newsroom["author"], newsroom["author"])
+    ArticleCoauthor.objects.create(article=article, author=coauthor.author_profile)
+    workflow.submit(article, newsroom["author"])
+    assert workflow.word_owner_reasons(article)[coauthor.pk] == "you are in its byline"
+    with pytest.raises(workflow.TransitionNotAllowed, match="you are in its byline"):
+        workflow.approve(article, coauthor)
+    workflow.approve(article, newsroom["editor"])

@@ -81,7 +81,7 @@ def search_articles(query, *, topic=None, author=None):
     if topic is not None:
         articles = articles.filter(topics=topic)
     if author is not None:
-        articles = articles.filter(author=author)
+        articles = articles.by_author(author)
     if not parsed.clauses:
         return SearchResults.empty()
     try:

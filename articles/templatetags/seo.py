@@ -23,6 +23,7 @@ def article_preview(article):
         "published_time": iso_datetime(article.published_at),
         "modified_time": iso_datetime(last_modified(article)),
         "author_url": absolute_url(article.author.get_absolute_url()),
+        "author_urls": [absolute_url(author.get_absolute_url()) for author in article.byline_authors()],
         "topics": [topic.name for topic in article.topics.all()],
         "json_ld": json_ld_script(news_article(article)),
     }
