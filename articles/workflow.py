@@ -903,12 +903,10 @@ def _edit_live(article, stored, user, changed_fields, restored_from, confirmed, 
         correction, event = _write_correction(
             stored, correction, user, words, base, restored_from=restored_from, note=correction_note
         )
-    others = [
-        name
-        for name in changed_fields
-        if name not in Article.CONTENT_FIELDS
-        and name in {field.name for field in Article._meta.concrete_fields}
-    ]
+    model_fields = {
+        field.name for field in Article._meta.get_fields() if field.concrete or field.many_to_many
+    }
+    others = [name for name in changed_fields if name not in Article.CONTENT_FIELDS and name in model_fields]
     if others:
         article.save()
     else:  # nothing readers see changed: no new revision, no new edition

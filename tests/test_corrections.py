@@ -403,3 +403,28 @@ def test_a_scheduled_article_is_not_live_so_an_edit_voids_its_approval_as_before
     workflow.save_edit(article, newsroom["editor"], changed_fields=["body"])
     article.refresh_from_db()
     assert article.status == Status.IN_REVIEW and workflow.open_correction(article) is None
+
+
+def test_the_address_cover_text_and_topics_of_a_live_article_change_at_once_beside_a_correction(
+    client, newsroom
+):
+    from tests.factories import TopicFactory
+
+    article = live_article(newsroom)
+    topic = TopicFactory(name="Charging")
+    revisions_before = article.history.count()
+    client.force_login(newsroom["editor"])
+    response = client.post(
+        admin_url(article),
+        form_of(article, body="Corrected words.", topics=[str(topic.pk)], cover_alt="Unused"),
+        follow=True,
+    )
+    assert response.status_code == 200
+    article.refresh_from_db()
+    assert list(article.topics.all()) == [topic]  # at once, with a revision
+    assert article.history.count() > revisions_before
+    assert article.history.latest("history_date").body == article.body  # the live words
+    assert workflow.open_correction(article).body == "Corrected words."
+    client.logout()
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "Charging" in page and "Corrected words." not in page
