@@ -26,7 +26,7 @@ DEV_ENV = DJANGO_DEBUG=$${DJANGO_DEBUG:-true} DJANGO_ALLOWED_HOSTS="$(DEV_HOSTS)
 DEV := $(DEV_ENV) SITE_ORIGIN="$(RUN_ORIGIN)"
 TOOL := $(DEV_ENV) SITE_ORIGIN="$(TOOL_ORIGIN)"
 
-.PHONY: run serve test install migrate fixtures superuser staff check lint format bench clean
+.PHONY: run serve test install migrate fixtures superuser staff check lint format bench faults clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@set -e; \
@@ -116,6 +116,12 @@ format: install
 BENCH_ARGS ?=
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# The production setup under load while Redis stops and PostgreSQL restarts (bench/faults.py).
+# The PostgreSQL restart is opt-in (it restarts the machine's cluster): FAULTS_ARGS="--pg-restart".
+FAULTS_ARGS ?=
+faults: install
+	$(PY) bench/faults.py $(FAULTS_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles screenshots .pytest_cache

@@ -1,12 +1,16 @@
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.forms.models import BaseInlineFormSet
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from markdownx.admin import MarkdownxModelAdmin
 
-from . import desk, notifications, workflow
+from . import assignments, desk, notifications, queues, workflow
 from .admin_saves import DatabaseFailureMixin
 from .forms import ArticleAdminForm, AuthorAdminForm
-from .models import Article, ArticleEvent, Author, SlugRedirect, Topic
+from .models import Article, ArticleCoauthor, ArticleEvent, Author, SlugRedirect, Topic
 from .profile import MyProfileView
 
 
@@ -34,20 +38,90 @@ class MineFilter(admin.SimpleListFilter):
             choices.append(("my-review", "Awaiting my review"))
         return choices
 
+    @staticmethod
+    def _written_by(user):
+        # As lead author or as a co-author.
+        return Article.objects.filter(
+            Q(author__user=user)
+            | Q(pk__in=ArticleCoauthor.objects.filter(author__user=user).values("article_id"))
+        ).values("pk")
+
     def queryset(self, request, queryset):
         if self.value() == "mine":
-            return queryset.filter(author__user=request.user)
+            return queryset.filter(pk__in=self._written_by(request.user))
         if self.value() == "my-review":
-            return queryset.in_review().exclude(author__user=request.user)
+            return queryset.in_review().exclude(pk__in=self._written_by(request.user))
         return queryset
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """The person's queues (articles/queues.py), in their own order: `?queue=<name>`."""
+
+    title = "queue"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [(queue.name, queue.title) for queue in queues.queues_for(request.user)]
+
+    def queryset(self, request, queryset):
+        queue = queues.queue_for(request.user, self.value())
+        return queue.articles(queryset, request.user) if queue else queryset
+
+
+class QueueChangeList(ChangeList):
+    """The article list showing a queue: in the queue's own order (oldest waiting first,
+    soonest due, next scheduled), unless the person sorts by a column."""
+
+    def get_ordering(self, request, queryset):
+        if self.params.get(ORDER_VAR) or not queryset.query.order_by:
+            return super().get_ordering(request, queryset)
+        return [*queryset.query.order_by, "-pk"]
+
+
+class CoauthorFormSet(BaseInlineFormSet):
+    """Co-authors after the lead author: nobody twice, not the lead, not the reviewer (the
+    two-person rule: whoever wrote it may not approve it)."""
+
+    def clean(self):
+        super().clean()
+        article = self.instance
+        lead = article.author if article.author_id else None
+        reviewer = article.reviewer if article.reviewer_id else None
+        seen = set()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            author = data.get("author")
+            if author is None or data.get("DELETE"):
+                continue
+            if author == lead:
+                form.add_error("author", f"{author} is the lead author already.")
+            elif author == reviewer:
+                form.add_error("author", f"{author} reviewed this article, so cannot be one of its authors.")
+            elif author in seen:
+                form.add_error("author", f"{author} is listed twice.")
+            seen.add(author)
+
+
+class CoauthorInline(admin.TabularInline):
+    """The byline after the lead author, in order: "Written by A, B and C"."""
+
+    model = ArticleCoauthor
+    formset = CoauthorFormSet
+    fields = ["author", "position"]
+    autocomplete_fields = ["author"]
+    ordering = ["position", "id"]
+    extra = 0
+    verbose_name = "co-author"
+    verbose_name_plural = "Co-authors (after the lead author, in the order of their position)"
 
 
 @admin.register(Article)
 class ArticleAdmin(DatabaseFailureMixin, MarkdownxModelAdmin):
     form = ArticleAdminForm
-    list_display = ["title", "author", "status_badge", "published_at", "topic_list"]
-    list_filter = [MineFilter, "status", "author", "topics"]
-    list_select_related = ["author"]
+    inlines = [CoauthorInline]
+    list_display = ["title", "author", "status_badge", "published_at", "review_assignment", "topic_list"]
+    list_filter = [QueueFilter, MineFilter, "status", "author", "topics"]
+    list_select_related = ["author", "assigned_reviewer__author_profile"]
     date_hierarchy = "published_at"
     search_fields = ["title", "body"]
     prepopulated_fields = {"slug": ["title"]}
@@ -145,7 +219,15 @@ class ArticleAdmin(DatabaseFailureMixin, MarkdownxModelAdmin):
             return article.get_absolute_url()
         return reverse("admin:articles_article_preview", args=[article.pk])
 
+    def get_changelist(self, request, **kwargs):
+        if queues.queue_for(request.user, request.GET.get(QueueFilter.parameter_name)):
+            return QueueChangeList
+        return super().get_changelist(request, **kwargs)
+
     def save_model(self, request, obj, form, change):
+        if change and not form.changed_data and _desk_step(request):
+            # A workflow button of an unchanged form: no revision that changes nothing.
+            return
         if not change and "author" not in form.cleaned_data:
             obj.author = request.user.author_profile
         live = change and obj.is_live
@@ -173,6 +255,15 @@ class ArticleAdmin(DatabaseFailureMixin, MarkdownxModelAdmin):
     def status_badge(self, article):
         return desk.status_badge(article)
 
+    @admin.display(description="Review")
+    def review_assignment(self, article):
+        if article.assigned_reviewer_id is None:
+            return ""
+        text = assignments.reviewer_name(article.assigned_reviewer)
+        if article.review_due:
+            text += f", due {date_format(article.review_due, 'j M')}"
+        return text
+
     @admin.display(description="Topics")
     def topic_list(self, article):
         return ", ".join(topic.name for topic in article.topics.all())
@@ -186,11 +277,43 @@ class ArticleAdmin(DatabaseFailureMixin, MarkdownxModelAdmin):
         article = self.get_object(request, object_id)
         extra_context = extra_context or {}
         if article is not None and self.has_view_permission(request, article):
-            extra_context.update(desk.change_form_context(request, article))
+            can_edit = self.has_change_permission(request, article)
+            extra_context.update(desk.change_form_context(request, article, can_edit=can_edit))
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def response_change(self, request, obj):
+        # The desk's buttons submit this form (desk.change_form_context): the edits are
+        # saved by now; then the step.
+        step = _desk_step(request)
+        if step == "assign":
+            return desk.assign_from_request(self, request, obj)
+        if step:
+            return desk.run_from_request(self, request, obj, step)
+        return super().response_change(request, obj)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        form = context.get("adminform") and context["adminform"].form
+        if request.method == "POST" and _desk_step(request) and form is not None and form.errors:
+            self.message_user(
+                request,
+                "Your changes could not be saved (see below), so nothing else was done: "
+                "correct them and click the button again.",
+                messages.WARNING,
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def history_view(self, request, object_id, extra_context=None):
         return desk.HistoryView.as_view(model_admin=self)(request, object_id=object_id)
+
+
+def _desk_step(request):
+    """The desk's button that submitted the change form: a workflow step's name, "assign",
+    or "" for the admin's own Save buttons."""
+    if request.method != "POST":
+        return ""
+    if "_assign" in request.POST:
+        return "assign"
+    return request.POST.get("_workflow", "")
 
 
 @admin.register(ArticleEvent)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.validators import slug_re
 from django.db import connection, models, transaction
-from django.db.models import F, OuterRef, Q, StringAgg, Subquery, TextField, Value
+from django.db.models import Exists, F, OuterRef, Q, StringAgg, Subquery, TextField, Value
 from django.db.models.functions import Cast, Coalesce, Greatest, JSONObject
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
@@ -237,6 +237,99 @@ class ArticleQuerySet(models.QuerySet):
     def scheduled(self):
         return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
 
+    # The newsroom's queues (articles/queues.py reads them): what waits for whom. An article
+    # with a correction on its way waits where the correction waits.
+
+    def _correction(self, *statuses, **filters):
+        return Exists(Correction.objects.filter(article=OuterRef("pk"), status__in=statuses, **filters))
+
+    def _byline_of(self, user):
+        """The user writes under the article's byline: its lead author or a co-author."""
+        return Q(author__user=user) | Exists(
+            ArticleCoauthor.objects.filter(article=OuterRef("pk"), author__user=user)
+        )
+
+    def with_waiting_since(self):
+        """Annotate `waiting_since`: when the article's last workflow step put it where it
+        waits now (submitted, sent back, approved, ...); its last change if no step says."""
+        last_step = (
+            ArticleEvent.objects.filter(article=OuterRef("pk"), action__in=ArticleEvent.WAITING_STEPS)
+            .order_by("-created_at", "-id")
+            .values("created_at")[:1]
+        )
+        return self.annotate(waiting_since=Coalesce(Subquery(last_step), "updated_at"))
+
+    def drafts_of(self, user):
+        """The user's drafts, last changed first: their articles not yet submitted, and the
+        corrections of live articles they started and have not submitted."""
+        Status = Article.Status
+        return self.filter(
+            (Q(status=Status.DRAFT) & self._byline_of(user))
+            | self._correction(CorrectionStatus.DRAFT, created_by=user)
+        ).order_by("-updated_at", "-id")
+
+    def sent_back_to(self, user):
+        """What reviewers sent back to the user with changes requested, longest waiting first."""
+        return (
+            self.filter(
+                (Q(status=Article.Status.CHANGES_REQUESTED) & self._byline_of(user))
+                | self._correction(CorrectionStatus.CHANGES_REQUESTED, created_by=user)
+            )
+            .with_waiting_since()
+            .order_by("waiting_since", "id")
+        )
+
+    def awaiting_review(self, user=None):
+        """In review (the article or its correction), longest waiting first; with `user`,
+        without what they wrote (their byline, articles they created, corrections they
+        started or changed): nobody reviews their own words."""
+        queryset = self.filter(
+            Q(status=Article.Status.IN_REVIEW) | self._correction(CorrectionStatus.IN_REVIEW)
+        )
+        if user is not None:
+            queryset = queryset.exclude(
+                self._byline_of(user)
+                | Q(created_by=user)
+                | self._correction(*OPEN_CORRECTION_STATUSES, created_by=user)
+                | self._correction(*OPEN_CORRECTION_STATUSES, changed_by=user)
+            )
+        return queryset.with_waiting_since().order_by("waiting_since", "id")
+
+    def assigned_to(self, user):
+        """In review and assigned to the user: soonest due first, then longest waiting."""
+        return (
+            self.awaiting_review()
+            .filter(assigned_reviewer=user)
+            .order_by(F("review_due").asc(nulls_last=True), "waiting_since", "id")
+        )
+
+    def ready_to_publish(self):
+        """Approved, waiting for an editor to publish (the article or its correction),
+        approved longest ago first."""
+        return (
+            self.filter(Q(status=Article.Status.APPROVED) | self._correction(CorrectionStatus.APPROVED))
+            .with_waiting_since()
+            .order_by("waiting_since", "id")
+        )
+
+    def scheduled_next(self):
+        """Scheduled articles, the next to appear first."""
+        return self.scheduled().order_by("published_at", "id")
+
+    def overdue(self):
+        """Not yet approved and past its review due date (`review_due` before today), the
+        longest overdue first."""
+        not_approved = (Article.Status.IN_REVIEW, Article.Status.CHANGES_REQUESTED)
+        return (
+            self.filter(
+                Q(status__in=not_approved)
+                | self._correction(CorrectionStatus.IN_REVIEW, CorrectionStatus.CHANGES_REQUESTED),
+                review_due__lt=timezone.localdate(),
+            )
+            .with_waiting_since()
+            .order_by("review_due", "waiting_since", "id")
+        )
+
 
 # Article columns that listings leave out (article_card.html shows none of them), and the
 # author's: a card names the author and links to their page, nothing more.
@@ -462,6 +555,17 @@ class Article(models.Model):
     # Optimistic locking: every content edit increments it; a form carrying an older
     # number is refused instead of overwriting somebody else's edit.
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Who should review it, and by when: set by editors on the desk (articles.assignments),
+    # read by the queues. Not part of the revisions: they are not the article's words.
+    assigned_reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="review_assignments",
+        editable=False,
+    )
+    review_due = models.DateField("review due by", null=True, blank=True, editable=False)
 
     # Authors after the lead `author`, in order (ArticleCoauthor.position): "Written by A and B".
     coauthors = models.ManyToManyField(
@@ -478,7 +582,15 @@ class Article(models.Model):
     objects = ArticleQuerySet.as_manager()
     # A revision of every save: who, when, every content field.
     history = HistoricalRecords(
-        excluded_fields=["body_html", "take_html", "toc_html", "word_count", "cover_renditions"],
+        excluded_fields=[
+            "body_html",
+            "take_html",
+            "toc_html",
+            "word_count",
+            "cover_renditions",
+            "assigned_reviewer",
+            "review_due",
+        ],
         m2m_fields=[topics],
     )
 
@@ -888,6 +1000,7 @@ class ArticleEvent(models.Model):
         CORRECTION_PUBLISHED = "correction_published", "Correction published"
         CORRECTION_DISCARDED = "correction_discarded", "Correction discarded"
         RESTORED = "restored", "Revision restored"
+        REVIEW_ASSIGNED = "review_assigned", "Reviewer assigned"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="events")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -901,11 +1014,41 @@ class ArticleEvent(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
+    # The steps after which an article waits somewhere new (a queue): the last of them says
+    # since when it waits (ArticleQuerySet.with_waiting_since). Not edits, not assignments.
+    WAITING_STEPS = (
+        Action.CREATED,
+        Action.SUBMITTED,
+        Action.APPROVED,
+        Action.CHANGES_REQUESTED,
+        Action.APPROVAL_VOIDED,
+        Action.UNPUBLISHED,
+        Action.CORRECTION_STARTED,
+        Action.CORRECTION_SUBMITTED,
+        Action.CORRECTION_APPROVED,
+        Action.CORRECTION_CHANGES_REQUESTED,
+    )
+
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
         return f"{self.get_action_display()}: {self.article}"
+
+    @property
+    def actor_name(self):
+        """Who made the step, as the newsroom knows them: their byline, else their name."""
+        if self.user is None:
+            return ""
+        profile = getattr(self.user, "author_profile", None)
+        return profile.name if profile else self.user.get_full_name() or self.user.get_username()
+
+    @property
+    def change_of_state(self):
+        """ "In review → Changes requested", or "" when the step left the state as it was."""
+        if self.from_status == self.to_status or not (self.from_status or self.to_status):
+            return ""
+        return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display() or '—'}"
 
 
 class PageEdition(models.Model):

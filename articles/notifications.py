@@ -171,3 +171,14 @@ def reviewers_to_notify(article):
     from .workflow import word_owners
 
     return _with_permission("review_article").exclude(email="").exclude(pk__in=word_owners(article))
+
+
+def review_assigned(article, *, reviewer, assigned_by, due=None):
+    """Tell a reviewer an editor assigned them an article to review (articles.assignments)."""
+    if not reviewer.email:
+        return
+    who = assigned_by.get_full_name() or assigned_by.get_username()
+    body = f"{who} asked you to review “{article.title}”"
+    body += f" by {due:%A %d %B %Y}.\n" if due else ".\n"
+    body += f"\nReview it: {_admin_link(article)}\n"
+    send_mail(f"Please review: {article.title}", body, None, [reviewer.email])

@@ -26,6 +26,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Min
 from django.http import HttpResponse
+from django.middleware.csp import get_nonce
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -133,6 +134,10 @@ _DROPPED_HEADERS = {
     "etag",
     "last-modified",
     "content-length",
+    # Set on every answer by django.middleware.csp (outside this one), so that a stored page
+    # gets the policy in force now.
+    "content-security-policy",
+    "content-security-policy-report-only",
 }
 
 
@@ -172,7 +177,7 @@ class PageCacheMiddleware:
             return self._answer(request, edition, stored, hit=True)
 
         response = self.get_response(request)
-        if not self._may_store(response):
+        if not self._may_store(request, response):
             return response
         stored = {
             "content": response.content,
@@ -199,9 +204,12 @@ class PageCacheMiddleware:
         )
 
     @staticmethod
-    def _may_store(response):
+    def _may_store(request, response):
         return (
             getattr(response, "public_page", False)
+            # A page whose render used the CSP nonce would hand that one nonce to every
+            # reader, and the policy on a later answer names a new one: never stored.
+            and not get_nonce(request)
             and response.status_code == 200
             and not response.streaming
             and not response.cookies

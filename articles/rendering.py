@@ -22,11 +22,10 @@ Beyond plain Markdown (the editor's help text says the same):
 import html as html_lib
 import re
 import xml.etree.ElementTree as etree
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import markdown
 import nh3
-from django.conf import settings
 from django.utils.html import format_html, format_html_join
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
@@ -267,12 +266,11 @@ def _video(embed, title):
 
 
 def _media_name(src):
-    """The storage name of an uploaded file's URL (/media/uploads/x.jpg), or None."""
-    media_url = settings.MEDIA_URL
-    for prefix in (media_url, settings.SITE_ORIGIN.rstrip("/") + media_url):
-        if prefix and src.startswith(prefix):
-            return unquote(src[len(prefix) :].split("?", 1)[0].split("#", 1)[0])
-    return None
+    """The storage name of an uploaded file's URL (/media/uploads/x.jpg, or the bucket's URL
+    when media are on object storage), or None."""
+    from .images.storage import name_from_url
+
+    return name_from_url(src)
 
 
 def _body_images(names):

@@ -16,7 +16,7 @@ site (`articles.pagecache.advance`), in the same transaction as the change, so n
 page outlives it. Bulk writes that send no signals (`seed_articles`) call it themselves.
 """
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from . import pagecache
@@ -39,10 +39,28 @@ def make_body_image_renditions(sender, instance, raw, **kwargs):
     renditions.update_renditions(instance, "image", check_files=raw)
 
 
-def new_edition(sender, action=None, **kwargs):
+@receiver(pre_save, sender=Article, dispatch_uid="articles.edition.was_published")
+def remember_whether_published(sender, instance, raw, **kwargs):
+    instance._was_published = raw or (
+        instance.pk is not None
+        and Article.objects.filter(pk=instance.pk, status=Article.Status.PUBLISHED).exists()
+    )
+
+
+def unseen_by_readers(article):
+    """A save or delete of an article that was not published and is not now: no page shows it.
+
+    A newsroom saving drafts all day would otherwise empty the page cache with every save."""
+    return article.status != Article.Status.PUBLISHED and not getattr(article, "_was_published", False)
+
+
+def new_edition(sender, action=None, instance=None, **kwargs):
     # m2m_changed is sent before and after each change: after is the one that counts.
-    if action is None or action.startswith("post_"):
-        pagecache.advance()
+    if action is not None and not action.startswith("post_"):
+        return
+    if sender is Article and action is None and unseen_by_readers(instance):
+        return
+    pagecache.advance()
 
 
 for _model in (Article, ArticleCoauthor, Topic, Author, SlugRedirect):

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.validators import slug_re
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -231,9 +233,11 @@ class ArchiveMixin(ArticleListingMixin):
 
 
 class ArticleArchiveIndexView(ArchiveMixin, ArchiveIndexView):
-    """/archive/: every month with articles. Template: articles/article_archive.html.
+    """/archive/: every year with its months and how many articles each has.
+    Template: articles/article_archive.html.
 
-    Context: `date_list` (months with published articles), `article_list`.
+    Context: `years` (see get_context_data), `date_list` (months with published articles,
+    newest first), `article_list`.
     """
 
     template_name = "articles/article_archive.html"
@@ -241,13 +245,36 @@ class ArticleArchiveIndexView(ArchiveMixin, ArchiveIndexView):
     paginate_by = None
     allow_empty = True
 
-    def get_date_list(self, queryset, date_type=None, ordering="ASC"):
-        # The months with articles: a DISTINCT over every published article, so remembered
-        # for the edition of the site (exact: see articles.listings.edition_memo).
-        parent = super().get_date_list
-        return edition_memo(
-            f"archive-months:{date_type}:{ordering}", lambda: list(parent(queryset, date_type, ordering))
+    def month_counts(self):
+        """[(first moment of a month, number of articles published in it)], oldest first.
+
+        One GROUP BY over every published article, so remembered for the edition of the site
+        (exact: see articles.listings.edition_memo). Months in the site's time zone, as the
+        month pages count them.
+        """
+        rows = (
+            Article.objects.published()
+            .annotate(month=TruncMonth("published_at"))
+            .order_by()
+            .values("month")
+            .annotate(count=Count("id"))
+            .values_list("month", "count")
         )
+        return edition_memo("archive-month-counts", lambda: sorted(rows))
+
+    def get_date_list(self, queryset, date_type=None, ordering="ASC"):
+        # The months with articles, from the remembered counts (the page shows both).
+        months = [month for month, _ in self.month_counts()]
+        return months[::-1] if ordering == "DESC" else months
+
+    def get_context_data(self, **kwargs):
+        """Adds `years`: newest first, each {"year", "count", "months": [{"month", "count"}]}."""
+        years = {}
+        for month, count in reversed(self.month_counts()):
+            year = years.setdefault(month.year, {"year": month.year, "count": 0, "months": []})
+            year["count"] += count
+            year["months"].append({"month": month, "count": count})
+        return super().get_context_data(years=list(years.values()), **kwargs)
 
 
 class ArticleMonthArchiveView(ArchiveMixin, MonthArchiveView):

@@ -32,7 +32,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import notifications
-from .models import Article, ArticleEvent, Correction
+from .models import Article, ArticleCoauthor, ArticleEvent, Correction
 
 Status = Article.Status
 Action = ArticleEvent.Action
@@ -181,7 +181,8 @@ def open_correction(article):
 
 
 def is_author_of(user, article):
-    return user.is_authenticated and article.author.user_id == user.pk
+    """The user writes under the article's byline: its lead author or a co-author."""
+    return user.is_authenticated and user.pk in article.byline_user_ids()
 
 
 def can_review(user):
@@ -222,7 +223,9 @@ def visible_articles(user, queryset=None):
     queryset = Article.objects.all() if queryset is None else queryset
     if can_edit_any(user):
         return queryset
-    own = Q(author__user=user)
+    own = Q(author__user=user) | Q(
+        pk__in=ArticleCoauthor.objects.filter(author__user=user).values("article_id")
+    )
     if can_review(user):
         return queryset.filter(own | ~Q(status__in=EDITABLE_BY_AUTHOR))
     return queryset.filter(own)
@@ -334,7 +337,7 @@ def _reviewer_profile(article, user):
     reviewer = getattr(user, "author_profile", None)
     if reviewer is None:
         _refuse("You need an Author profile to approve: readers are told who reviewed each article.")
-    if reviewer.pk == article.author_id:
+    if reviewer.pk == article.author_id or reviewer in article.byline_authors():
         _refuse("Nobody reviews their own article: another reviewer must do it.")
     return reviewer
 
@@ -605,8 +608,16 @@ class Transition:
     `function(article, user, **inputs)` makes the step; `check(article, user)` raises
     TransitionNotAllowed when the step is not open to this user now. The inputs are
     `comment` when the row names a comment field (`comment` is its label) and `at` when
-    it names a time field. `confirm` is the label of a box to tick before the step is
-    made. `success` is told afterwards; `{when}` in it is the local publication time.
+    it names a time field. `success` is told afterwards; `{when}` in it is the local
+    publication time.
+
+    How the desk presents it (articles/desk.py, change_form.html), nothing the rules read:
+    `style` is the button's look: "primary" (the step forward), "secondary" (a step
+    back or aside) or "danger" (taking something away). `confirm`, on the steps that are
+    hard to undo, says what the step will do: the desk asks "are you sure?" with it (a
+    dialog, or a page without JavaScript) and refuses the step unconfirmed. `next` names
+    the queues (articles/queues.py) where the person's next task is: after the step they
+    land on the first of them they have; with none, back on the article.
     """
 
     name: str
@@ -619,6 +630,8 @@ class Transition:
     comment_lines: int = 2  # 1: a one-line field
     time: str = ""
     confirm: str = ""
+    style: str = "primary"
+    next: tuple = ()
 
     @property
     def takes_comment(self):
@@ -642,6 +655,7 @@ TRANSITIONS = {
             function=submit,
             check=_check_submit,
             success="Submitted for review.",
+            next=("drafts",),
         ),
         Transition(
             name="approve",
@@ -650,6 +664,8 @@ TRANSITIONS = {
             check=_check_approve,
             success="Approved. An editor can now publish it.",
             comment="Comment (optional)",
+            # An editor's next task is publishing it; a reviewer's, the next review.
+            next=("ready", "review"),
         ),
         Transition(
             name="request_changes",
@@ -660,6 +676,8 @@ TRANSITIONS = {
             comment="Comment for the author",
             comment_required=True,
             comment_lines=3,
+            style="secondary",
+            next=("review",),
         ),
         Transition(
             name="publish",
@@ -667,6 +685,7 @@ TRANSITIONS = {
             function=publish,
             check=_check_publish,
             success="Published: readers can see it now.",
+            next=("ready",),
         ),
         Transition(
             name="schedule",
@@ -675,6 +694,8 @@ TRANSITIONS = {
             check=_check_publish,
             success="Scheduled: readers will see it from {when:%Y-%m-%d %H:%M}.",
             time="Publish at",
+            style="secondary",
+            next=("scheduled",),
         ),
         Transition(
             name="unpublish",
@@ -684,6 +705,9 @@ TRANSITIONS = {
             success="Unpublished: readers no longer see it.",
             comment="Reason (optional)",
             comment_lines=1,
+            style="danger",
+            confirm="Readers will no longer see it: its page, its place in listings, feeds and search go "
+            "until an editor publishes it again.",
         ),
         Transition(
             name="archive",
@@ -691,8 +715,10 @@ TRANSITIONS = {
             function=archive,
             check=_check_archive,
             success="Archived.",
+            style="danger",
             # Nothing leads out of "archived": ask before this one-way step.
-            confirm="Yes, archive it: it cannot be published again",
+            confirm="Archiving is for good: an archived article cannot be edited or published again.",
+            next=("ready",),
         ),
         Transition(
             name="submit_correction",

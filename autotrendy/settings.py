@@ -6,10 +6,14 @@ variable (see the table in README.md); the defaults are for local development.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+from articles.embeds import FRAME_SOURCES as VIDEO_FRAME_SOURCES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -35,6 +39,14 @@ if not SECRET_KEY:
             "or set DJANGO_DEBUG=true for local development."
         )
     SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
+elif not DEBUG and len(SECRET_KEY) < 50:
+    # What `check --deploy` only warns about (security.W009), refused outright: sessions,
+    # password-reset links and share links are all signed with this key.
+    raise ImproperlyConfigured(
+        f"DJANGO_SECRET_KEY is too weak: {len(SECRET_KEY)} characters. "
+        "Use at least 50 random characters, e.g. "
+        '`python -c "import secrets; print(secrets.token_urlsafe(50))"`.'
+    )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -59,11 +71,20 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "markdownx",
     "simple_history",
+    # Logins: lockout after failed attempts, optional two-factor codes (logins/, README "Logins").
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "logins",
     "articles",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the page cache: a page answered from it gets the current policy too.
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # /healthz, answered before anything that needs the database or sets a cookie.
+    "autotrendy.health.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Answers anonymous readers from the page cache before any other work (articles.pagecache).
     "articles.pagecache.PageCacheMiddleware",
@@ -71,12 +92,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the two-factor step.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records who made each revision of an article.
     "simple_history.middleware.HistoryRequestMiddleware",
     # A newsroom save that meets a database failure shows the editor's text again (admin_saves).
     "articles.admin_saves.DatabaseFailureMiddleware",
+    # Turns a login refused by the lockout into its page (logins.lockout); last, as axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "autotrendy.urls"
@@ -89,6 +114,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
@@ -235,15 +261,76 @@ if _proxy_header := os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER", ""):
     _name, _, _value = _proxy_header.partition("=")
     SECURE_PROXY_SSL_HEADER = (_name.strip(), _value.strip() or "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers often check health over plain HTTP: answer them, don't redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = int(
     os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "0" if DEBUG else str(60 * 60 * 24 * 365))
 )
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+# Opt-in: once browsers ship the domain in their preload list, undoing it takes months.
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+# `check --deploy` suggests preloading (security.W021): here it is a deliberate choice.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy on every response (django.middleware.csp), one policy for the reader
+# pages and the newsroom. Scripts and styles come from our static files; the admin's own
+# inline ones carry the per-response nonce. Reader pages never use the nonce: the page cache
+# serves one copy to many readers, so it does not store a page that used one (articles.pagecache).
+# JSON-LD (<script type="application/ld+json">) is a data block that browsers never run, so
+# script-src does not apply to it (tests/test_csp.py checks this in Chromium).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    # DJANGO_CSP_IMG_SRC: more image origins, e.g. media on object storage or a CDN.
+    "img-src": [CSP.SELF, *env_list("DJANGO_CSP_IMG_SRC")],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    # The click-to-load video players, and nothing else (articles.embeds).
+    "frame-src": list(VIDEO_FRAME_SOURCES),
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    # Violations are logged (autotrendy.csp_reports), so a page the policy breaks is noticed.
+    "report-uri": ["/csp-report/"],
+}
+
+# Logins (logins/): after LOGIN_FAILURE_LIMIT failed attempts in a row for one account, or
+# from one address, logins from there wait LOGIN_LOCKOUT_MINUTES from the last failure
+# (attempts during the wait are refused and do not lengthen it, so the page's "try again in
+# N minutes" stays true). Kept in the database (django-axes), so every worker and node
+# sees the same count, a Redis restart or eviction forgets nothing, and editors can see
+# and lift lockouts in the admin (Access attempts).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_VERBOSE = False  # no banner on every manage.py command
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "logins.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "logins.client_ip.client_ip"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
+# How many proxies in front of Django set X-Forwarded-For (deploy/nginx.conf: 1). 0: none,
+# the client is the socket's peer. Never more than there are: the header is forgeable.
+TRUSTED_PROXIES = int(os.environ.get("DJANGO_TRUSTED_PROXIES", "0"))
+# Two-factor codes (django-otp): what authenticator apps show as the account's issuer.
+OTP_TOTP_ISSUER = SITE_NAME
+# The admin never shows a device's secret key or QR code (editors may delete devices).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# A login without ?next= lands on the newsroom, not on a 404.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 
 LOGGING = {
     "version": 1,

@@ -10,6 +10,8 @@ from articles.pagecache import public_page
 from articles.sitemaps import index as sitemap_index
 from articles.sitemaps import sitemaps
 from articles.views import robots_txt
+from autotrendy.csp_reports import csp_report
+from logins.views import LoginView
 
 urlpatterns = [
     # Before the admin's own URLs, which would otherwise answer these paths with a 404.
@@ -24,6 +26,10 @@ urlpatterns = [
     # "Forgotten your password?" on the admin login (the admin shows the link once it exists).
     path("admin/password_reset/", accounts.PasswordResetView.as_view(), name="admin_password_reset"),
     path("admin/password_reset/done/", accounts.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    # The newsroom's login (two steps when someone turned on two-factor codes) and the
+    # two-factor setting, in place of and before the admin's own login.
+    path("admin/login/", LoginView.as_view(), name="login"),
+    path("admin/", include("logins.urls")),
     path("admin/", admin.site.urls),
     # The one-time password-setting links that `add_staff` prints and the reset emails carry,
     # on pages under the newsroom's name (articles.accounts).
@@ -41,6 +47,7 @@ urlpatterns = [
     path("sitemap.xml", public_page(sitemap_index), {"sitemaps": sitemaps}, name="sitemap"),
     path("sitemap-<slug:section>.xml", public_page(sitemap), {"sitemaps": sitemaps}, name="sitemap-section"),
     path("robots.txt", robots_txt, name="robots-txt"),
+    path("csp-report/", csp_report, name="csp-report"),
     path("", include("articles.urls")),
 ]
 
@@ -51,3 +58,5 @@ admin.site.site_header = f"{settings.SITE_NAME} newsroom"
 admin.site.site_title = f"{settings.SITE_NAME} admin"
 admin.site.index_title = "Articles, authors and topics"
 admin.site.site_url = "/"
+
+handler500 = "autotrendy.errors.server_error"

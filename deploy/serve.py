@@ -117,6 +117,10 @@ def production_environment(base, *, host, port, run_dir):
     if not env.get("DJANGO_SECURE_SSL_REDIRECT"):
         env["DJANGO_SECURE_SSL_REDIRECT"] = "false"
         note("No TLS here: DJANGO_SECURE_SSL_REDIRECT=false (set it to true behind HTTPS).")
+    if not env.get("DJANGO_TRUSTED_PROXIES"):
+        # nginx (deploy/nginx.conf) replaces X-Forwarded-For with the address it saw: the
+        # login lockout counts per client address, not per nginx.
+        env["DJANGO_TRUSTED_PROXIES"] = "1"
     if not env.get("SITE_ORIGIN"):
         shown = "127.0.0.1" if host in ("0.0.0.0", "") else "[::1]" if host == "::" else host
         env["SITE_ORIGIN"] = f"http://{url_host(shown)}:{port}"

@@ -84,3 +84,12 @@ def screenshot(page, name, viewport=None):
     page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 1000
     return path
+
+
+def screenshot_of(locator, name):
+    """A screenshot of one element (a video's poster, say), beside the page screenshots."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    locator.screenshot(path=str(path))
+    assert path.stat().st_size > 1000
+    return path

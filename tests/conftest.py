@@ -126,6 +126,21 @@ def image_bytes():
 ARTICLE_ADD_URL = "/admin/articles/article/add/"
 
 
+def coauthor_inline_data(*rows, initial=0):
+    """The co-authors inline's POST data: its management form and a row per (author, position)."""
+    prefix = "coauthor_links"
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+    for index, (author, position) in enumerate(rows):
+        data[f"{prefix}-{index}-author"] = str(author.pk)
+        data[f"{prefix}-{index}-position"] = str(position)
+    return data
+
+
 @pytest.fixture
 def article_form_data(db):
     """A callable giving POST data for the Article admin form.
@@ -144,6 +159,8 @@ def article_form_data(db):
             "take": "",
             "cover_alt": "",
             "author": str(author.pk),
+            # The co-authors inline (ArticleAdmin.inlines), empty unless a test adds rows.
+            **coauthor_inline_data(),
         }
         html = client.get(url).content.decode()
         if re.search(r'<select[^>]*\bname="status"', html):

@@ -21,6 +21,7 @@ import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from PIL import Image
@@ -179,8 +180,11 @@ class Front:
         assert process.returncode == 0, f"the script failed:\n{output}\n{self.logs()}"
         return output
 
-    def request(self, path, *, method="GET", headers=None, body=None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+    def request(self, path, *, method="GET", headers=None, body=None, source=None):
+        """`source`: the client's own loopback address (127.0.0.2, ...), as another visitor."""
+        connection = http.client.HTTPConnection(
+            "127.0.0.1", self.port, timeout=10, source_address=(source, 0) if source else None
+        )
         started = time.time()
         try:
             connection.request(method, path, body=body, headers=headers or {})
@@ -336,6 +340,53 @@ def test_the_admin_login_page_is_rendered_for_each_visitor(front):
     assert "csrftoken=" in first.headers["Set-Cookie"] and "csrftoken=" in second.headers["Set-Cookie"]
     assert first.headers["Set-Cookie"] != second.headers["Set-Cookie"]
     assert "no-store" in second.headers["Cache-Control"]
+
+
+def log_in_through_the_front(front, username, password, *, source, headers=None):
+    page = front.request("/admin/login/", source=source)
+    csrf = re.search(r"csrftoken=([^;]+)", page.headers["Set-Cookie"]).group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    body = urlencode({"csrfmiddlewaretoken": token, "username": username, "password": password})
+    return front.request(
+        "/admin/login/",
+        method="POST",
+        body=body,
+        source=source,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={csrf}",
+            **(headers or {}),
+        },
+    )
+
+
+def test_the_login_lockout_counts_each_client_address_behind_nginx(front):
+    """nginx tells Django the client's address (DJANGO_TRUSTED_PROXIES=1 from serve.py), so one
+    address guessing is locked out without locking out everyone behind the proxy; and a client
+    cannot pick its own address with a forged X-Forwarded-For (nginx replaces it)."""
+    front.run_script(
+        "from django.contrib.auth.models import User\n"
+        "user = User.objects.get(username='eda')\n"
+        "user.set_password('a long and right pass phrase')\n"
+        "user.save()\n"
+    )
+    for attempt in range(5):
+        guess = log_in_through_the_front(
+            front,
+            "rui",
+            f"guess {attempt}",
+            source="127.0.0.2",
+            headers={"X-Forwarded-For": f"198.51.100.{attempt}"},
+        )
+    assert guess.status == 429, front.logs()
+
+    locked = log_in_through_the_front(front, "eda", "a long and right pass phrase", source="127.0.0.2")
+    assert locked.status == 429
+    assert "Too many failed attempts: try again in 15 minutes" in locked.text
+
+    elsewhere = log_in_through_the_front(front, "eda", "a long and right pass phrase", source="127.0.0.3")
+    assert elsewhere.status == 302, front.logs()
+    assert elsewhere.headers["Location"] == "/admin/"
 
 
 def test_static_files_come_from_nginx_with_hashed_names_cached_for_a_year(front):

@@ -111,9 +111,9 @@ def test_change_page_shows_exactly_the_buttons_this_user_may_use(
         extra["published_at"] = timezone.now()
     article = set_status(draft_of(newsroom["author"]), status, **extra)
     page = login(client, newsroom[role]).get(admin_url(article)).content.decode()
-    labels = re.findall(
-        r'<button type="submit" class="button" name="action" value="[^"]+">([^<]+)</button>', page
-    )
+    labels = [
+        label.removesuffix("…") if label != "Schedule…" else label for label in desk_steps(page).values()
+    ]
     for label in buttons:
         assert label in labels
     for label in absent:
@@ -449,13 +449,40 @@ def test_topics_are_part_of_each_revision_and_come_back_on_restore(client, newsr
 # The desk reads the table of transitions, revisions and states from one place each.
 
 
+def desk_steps(page):
+    """{step name: button label} of the workflow steps offered on a change page: buttons of
+    the article's form, buttons of a step's own form, and links that open a confirmation."""
+    steps = {}
+    for name, label in re.findall(
+        r'<button type="submit" form="article_form" class="[^"]*" name="_workflow" value="([^"]+)">([^<]+)</button>',
+        page,
+    ):
+        steps[name] = label
+    for name, label in re.findall(
+        r'<button type="submit" class="[^"]*" name="action" value="([^"]+)">([^<]+)</button>', page
+    ):
+        steps[name] = label
+    for label, name in re.findall(
+        r'<a class="[^"]*" href="[^"]*/workflow/[\w-]+/confirm/" data-opens-dialog="confirm-([\w-]+)">([^<]+)</a>',
+        page,
+    ):
+        steps[label] = name
+    return steps
+
+
 def desk_forms(page):
-    """{transition name: the HTML inside its form} for the workflow buttons on a change page."""
-    return dict(
+    """{step name: the HTML of its controls} for the workflow steps on a change page; a step
+    that asks first gives its dialog's form."""
+    chunks = dict(
         re.findall(
-            r'<form method="post" action="[^"]*/workflow/([\w-]+)/"[^>]*>(.*?)</form>', page, re.DOTALL
+            r'<(?:div|form)[^>]*class="newsroom-desk__action newsroom-desk__action--([\w-]+)"[^>]*>(.*?)</(?:div|form)>',
+            page,
+            re.DOTALL,
         )
     )
+    for name, dialog in re.findall(r'<dialog id="confirm-([\w-]+)"[^>]*>(.*?)</dialog>', page, re.DOTALL):
+        chunks[name] = dialog
+    return chunks
 
 
 @pytest.mark.parametrize(
@@ -471,16 +498,23 @@ def test_each_button_has_the_fields_its_row_of_the_table_names(client, newsroom,
     assert forms  # every state here has buttons for this role
     for name, form in forms.items():
         row = workflow.TRANSITIONS[name]
-        assert f">{row.label}</button>" in form
-        comment = re.search(r'<(textarea|input) id="comment-[^"]*" name="comment"[^>]*>', form)
+        assert row.label in form
+        comment = re.search(
+            r'<(textarea|input) id="(?:confirm-)?comment-[^"]*"[^>]*name="[^"]*comment"[^>]*>', form
+        ) or re.search(r'<(textarea|input) id="confirm-[\w-]+-comment" name="comment"[^>]*>', form)
         if row.comment:
-            assert f'<label for="comment-{name}">{row.comment}</label>' in form
-            assert comment.group(1) == ("textarea" if row.comment_lines > 1 else "input")
+            assert re.search(
+                rf'<label for="(?:confirm-{name}-comment|comment-{name})">{re.escape(row.comment)}</label>',
+                form,
+            )
+            expected_tag = "input" if row.confirm or row.comment_lines == 1 else "textarea"
+            assert comment.group(1) == expected_tag
             assert (" required" in comment.group(0)) == row.comment_required
         else:
             assert comment is None
-        assert ('name="at" type="datetime-local"' in form) == bool(row.time)
-        assert ('name="confirmed" type="checkbox"' in form) == bool(row.confirm)
+        assert ('type="datetime-local"' in form) == bool(row.time)
+        # A step that asks first is confirmed in its dialog; the others need nothing more.
+        assert ('name="confirmed" value="yes"' in form) == bool(row.confirm)
 
 
 def test_the_desk_labels_come_from_the_table(client, newsroom):
@@ -508,7 +542,9 @@ def test_archiving_asks_for_a_confirmation_first(client, newsroom):
     )
     login(client, newsroom["editor"])
     response = client.post(admin_url(article, "workflow/archive/"), follow=True)
-    assert messages_of(response) == ["Tick “Yes, archive it: it cannot be published again” to confirm."]
+    assert messages_of(response) == [
+        "“Archive” needs your confirmation, and nothing was changed: click Archive again and confirm."
+    ]
     assert Article.objects.get(pk=article.pk).status == Status.PUBLISHED
 
     response = client.post(admin_url(article, "workflow/archive/"), {"confirmed": "yes"}, follow=True)
@@ -545,7 +581,9 @@ def test_each_step_tells_what_happened_and_who_was_told(client, newsroom):
         "Published: readers can see it now.",
         "Told Asaf Kedem and Dana Reyes by email.",
     ]
-    response = client.post(admin_url(article, "workflow/unpublish/"), {"comment": "Legal check"}, follow=True)
+    response = client.post(
+        admin_url(article, "workflow/unpublish/"), {"comment": "Legal check", "confirmed": "yes"}, follow=True
+    )
     assert messages_of(response) == [
         "Unpublished: readers no longer see it.",
         "Told Asaf Kedem and Dana Reyes by email.",

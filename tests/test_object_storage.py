@@ -149,7 +149,8 @@ def test_a_body_image_uploaded_in_the_editor_goes_to_the_bucket(bucket, staff_cl
     url = re.fullmatch(r"!\[\]\((\S+)\)", response.json()["image_code"]).group(1)
     assert url.startswith(BUCKET_URL + "uploads/")
     name = media.name_from_url(url)
-    assert keys(bucket) == [name]
+    assert name in keys(bucket)
+    assert all(key.startswith("uploads/") for key in keys(bucket))  # the file and its renditions
     assert body(bucket, name).startswith(b"\x89PNG")
 
 
@@ -177,3 +178,25 @@ def test_media_urls_map_back_to_storage_names_on_disk(settings):
     assert media.name_from_url("https://elsewhere.example/media/uploads/x.png") is None
     assert media.name_from_url("/static/css/site.css") is None
     assert media.name_from_url("/media/") is None
+
+
+@pytest.mark.django_db
+def test_a_body_image_in_the_bucket_is_rendered_with_its_renditions_from_the_bucket(bucket, staff_client):
+    data = make_image_bytes("PNG", size=(1200, 600))
+    response = staff_client.post(
+        "/admin/markdownx/upload/",
+        {"image": SimpleUploadedFile("chart.png", data, content_type="image/png")},
+        HTTP_X_REQUESTED_WITH="XMLHttpRequest",
+    )
+    url = re.fullmatch(r"!\[\]\((\S+)\)", response.json()["image_code"]).group(1)
+
+    article = ArticleFactory(published=True, body=f"Before.\n\n![A chart]({url})\n\nAfter.")
+
+    srcset = re.search(r'<img[^>]*srcset="([^"]+)"', article.body_html)
+    assert srcset, article.body_html
+    candidates = [candidate.split(" ")[0] for candidate in srcset.group(1).split(", ")]
+    assert any("-480w." in candidate for candidate in candidates)
+    stored = keys(bucket)
+    for candidate in candidates:
+        assert candidate.startswith(BUCKET_URL)
+        assert media.name_from_url(candidate) in stored

@@ -339,3 +339,29 @@ def test_with_redis_every_worker_shares_the_stored_pages(client, settings, newsr
     finally:
         for key in server.scan_iter(f"{prefix}:*"):
             server.delete(key)
+
+
+def test_saving_a_draft_keeps_the_edition_and_publishing_or_unpublishing_moves_it():
+    """Drafts are seen by nobody: the newsroom's saves do not empty the page cache."""
+    article = ArticleFactory(draft=True, title="Work in progress")
+    edition = pagecache.current_edition().token
+
+    article.body = "A second paragraph, saved again and again."
+    article.save()
+    ArticleFactory(draft=True, author=article.author).delete()
+    assert pagecache.current_edition().token == edition
+
+    article.status, article.published_at = Article.Status.PUBLISHED, timezone.now()
+    article.save()
+    published = pagecache.current_edition().token
+    assert published != edition
+
+    article.status = Article.Status.DRAFT  # unpublished: readers saw it, so pages change
+    article.save()
+    assert pagecache.current_edition().token != published
+    unpublished = pagecache.current_edition().token
+
+    article.status, article.published_at = Article.Status.PUBLISHED, timezone.now() + timedelta(days=1)
+    article.save()  # scheduled: the edition learns the time it must move on
+    assert pagecache.current_edition().token != unpublished
+    assert pagecache.current_edition().next_publication == article.published_at

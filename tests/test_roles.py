@@ -30,6 +30,12 @@ WHO_CAN = {
     "articles.add_topic": {EDITORS},
     "articles.change_topic": {EDITORS},
     "articles.delete_topic": {EDITORS},
+    # Lifting a lockout, turning off a colleague's lost two-factor device (logins/).
+    "axes.view_accessattempt": {EDITORS},
+    "axes.delete_accessattempt": {EDITORS},
+    "otp_totp.view_totpdevice": {EDITORS},
+    "otp_totp.delete_totpdevice": {EDITORS},
+    "otp_totp.change_totpdevice": NOBODY,
     "auth.change_user": NOBODY,
     "auth.change_group": NOBODY,
 }

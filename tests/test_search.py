@@ -355,11 +355,26 @@ MARKERS = Markers("<<", ">>")  # readable stand-ins for the random ones
         ("a<<b>> >> c<< \x02\x03d", "a<mark>b</mark> c d"),
         (
             "# Heading\n\n**bold** and [a <<link>>](https://example.com) `code`",
-            "Heading bold and a <mark>link</mark> code",
+            "Heading — bold and a <mark>link</mark> code",
         ),
         ("\"quoted\" 'single'", "&quot;quoted&quot; &#x27;single&#x27;"),
+        (
+            "end of a paragraph.\n\n## Why <<sodium>> now\nSodium is cheaper",
+            "end of a paragraph. Why <mark>sodium</mark> now — Sodium is cheaper",
+        ),
+        ("## What it costs?\n\nLess.", "What it costs? Less."),
+        ("Range goes up.\n\n### The catch ###", "Range goes up. The catch"),
     ],
-    ids=["mark", "escape", "stray-markers", "markdown", "quotes"],
+    ids=[
+        "mark",
+        "escape",
+        "stray-markers",
+        "markdown",
+        "quotes",
+        "heading-apart",
+        "heading-punctuated",
+        "heading-last",
+    ],
 )
 def test_snippet_html(raw, expected):
     assert snippet_html(raw, MARKERS) == expected

@@ -39,6 +39,8 @@ print(json.dumps({
     "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
     "SECURE_SSL_REDIRECT": settings.SECURE_SSL_REDIRECT,
     "SECURE_HSTS_SECONDS": settings.SECURE_HSTS_SECONDS,
+    "SECURE_HSTS_PRELOAD": settings.SECURE_HSTS_PRELOAD,
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": settings.SECURE_HSTS_INCLUDE_SUBDOMAINS,
     "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
     "CSRF_COOKIE_SECURE": settings.CSRF_COOKIE_SECURE,
     "MAIL_BACKEND": settings.MAILERS["default"]["BACKEND"],
@@ -90,15 +92,40 @@ def test_the_deployment_checklist_passes_with_production_settings():
     assert "WARNING" not in output.upper()
 
 
-def test_the_checklist_catches_a_weak_secret_key():
+def test_the_checklist_catches_a_missing_hsts():
     # Guards the test above: the same command really fails when something is wrong.
     result = run(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        **production_env(DJANGO_SECRET_KEY="short"),
+        **production_env(DJANGO_SECURE_HSTS_SECONDS="0"),
     )
 
     assert result.returncode != 0
-    assert "security.W009" in result.stdout + result.stderr
+    assert "security.W004" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "weak_key",
+    ["short", "k3Y-" * 12 + "z"],
+    ids=["5 characters", "49 characters"],
+)
+def test_production_refuses_to_start_with_a_weak_secret_key(weak_key):
+    result = run(["manage.py", "check"], **production_env(DJANGO_SECRET_KEY=weak_key))
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DJANGO_SECRET_KEY is too weak" in result.stderr
+    assert "at least 50 random characters" in result.stderr
+    assert weak_key not in result.stderr  # the key itself is never printed
+
+
+def test_development_may_use_a_short_key():
+    assert settings_under(DJANGO_DEBUG="true", DJANGO_SECRET_KEY="short")["DEBUG"] is True
+
+
+def test_hsts_preload_is_opt_in():
+    assert settings_under(**production_env())["SECURE_HSTS_PRELOAD"] is False
+    preloaded = settings_under(**production_env(DJANGO_SECURE_HSTS_PRELOAD="true"))
+    assert preloaded["SECURE_HSTS_PRELOAD"] is True
+    assert preloaded["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
 
 
 def test_production_refuses_to_start_without_a_secret_key():

@@ -7,7 +7,22 @@ from dataclasses import dataclass
 
 from django.utils.safestring import mark_safe
 
+# A heading's line, kept apart from the text after it once the lines are joined: "Why sodium
+# now — Sodium is…", not "Why sodium now Sodium is…". (A heading ending in punctuation keeps it.)
+HEADING_SEPARATOR = " —"
+_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+(.*?)[ \t#]*$", flags=re.MULTILINE)
+
+
+def _heading(match):
+    text = match.group(1)
+    bare = text.replace("\x02", "").replace("\x03", "").rstrip()
+    if not bare:
+        return ""
+    return text if bare[-1] in ".:!?…" else f"{text}{HEADING_SEPARATOR}"
+
+
 _MARKDOWN_CLEANUP = [
+    (_HEADING, _heading),
     (re.compile(r"!?\[([^\]]*)\]\([^)]*\)?"), r"\1"),  # links and images: their text
     (re.compile(r"!?\[([^\]]*)\]\[[^\]]*\]"), r"\1"),  # reference links
     (re.compile(r"\]\([^)\s]*\)?|!?\[|\]"), ""),  # what is left of links the passage cut
@@ -56,4 +71,6 @@ def snippet_html(raw, markers):
             parts.append(f"<mark>{escape(match.group(1))}</mark>")
         position = match.end()
     parts.append(escape(raw[position:]))
-    return mark_safe(" ".join("".join(parts).split()))
+    text = " ".join("".join(parts).split())
+    # A heading at the very end of the passage has nothing to be kept apart from.
+    return mark_safe(text.removesuffix(HEADING_SEPARATOR))

@@ -1,12 +1,12 @@
 import re
 from collections import Counter
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from articles import pagecache
 from articles.images import renditions
+from articles.images.storage import url_prefix
 from articles.models import Article, Author, BodyImage
 
 RENDERED = ("body_html", "take_html", "toc_html", "word_count")
@@ -61,12 +61,11 @@ class Command(BaseCommand):
     def register_body_images(self):
         """Make a BodyImage for every stored upload an article's body shows (images uploaded
         before body images had renditions); return the ids of the articles showing any."""
-        media = re.compile(re.escape(settings.MEDIA_URL) + r"""([^\s)"'<>?#]+)""")
         storage = BodyImage._meta.get_field("image").storage
+        prefix = url_prefix(storage)  # "/media/", or the bucket's URL on object storage
+        media = re.compile(re.escape(prefix) + r"""([^\s)"'<>?#]+)""")
         article_ids, known = [], set(BodyImage.objects.values_list("image", flat=True))
-        for article in (
-            Article.objects.filter(body__contains=settings.MEDIA_URL).only("id", "body").iterator()
-        ):
+        for article in Article.objects.filter(body__contains=prefix).only("id", "body").iterator():
             names = set(media.findall(article.body))
             if names:
                 article_ids.append(article.pk)
