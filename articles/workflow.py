@@ -734,6 +734,7 @@ TRANSITIONS = {
             check=_check_approve_correction,
             success="Correction approved. An editor can now publish it.",
             comment="Comment (optional)",
+            next=("review",),
         ),
         Transition(
             name="request_correction_changes",
@@ -744,6 +745,8 @@ TRANSITIONS = {
             comment="Comment for whoever made the correction",
             comment_required=True,
             comment_lines=3,
+            style="secondary",
+            next=("review",),
         ),
         Transition(
             name="publish_correction",
@@ -761,7 +764,8 @@ TRANSITIONS = {
             success="Correction discarded: readers keep the published words.",
             comment="Reason (optional)",
             comment_lines=1,
-            confirm="Yes, discard the corrected words",
+            style="danger",
+            confirm="The corrected words are dropped for good: readers keep the published version.",
         ),
     ]
 }
