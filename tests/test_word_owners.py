@@ -242,3 +242,28 @@ def test_a_co_author_cannot_approve_the_words_they_share(newsroom):
     with pytest.raises(workflow.TransitionNotAllowed, match="own article"):
         workflow.approve(article, coauthor)
     workflow.approve(article, newsroom["editor"])
+
+
+def test_the_migration_records_who_created_each_article_and_pins_approved_words(newsroom):
+    """Migration 0010 backfills `created_by` from the creation revision (else the "created"
+    event) and `approved_hash` for the approved and published articles."""
+    import importlib
+
+    from django.apps import apps
+
+    from tests.factories import ArticleFactory
+
+    backfill = importlib.import_module("articles.migrations.0010_corrections").backfill
+    editor, author = newsroom["editor"], newsroom["author"]
+    made_in_admin = written_by(author, editor)  # a creation revision by the editor
+    published = ArticleFactory(author=author.author_profile, published=True, reviewer=AuthorFactory())
+    ArticleEvent.objects.create(article=published, user=author, action=ArticleEvent.Action.CREATED)
+    Article.objects.update(created_by=None, approved_hash="")  # as before the migration
+
+    backfill(apps, None)
+
+    made_in_admin.refresh_from_db()
+    published.refresh_from_db()
+    assert (made_in_admin.created_by, made_in_admin.approved_hash) == (editor, "")
+    assert published.created_by == author  # no user on its revision: from the event
+    assert published.approved_hash == workflow.content_hash(published)
