@@ -7,7 +7,7 @@ from django.urls import path, reverse
 from django.utils.formats import date_format
 from markdownx.admin import MarkdownxModelAdmin
 
-from . import assignments, desk, notifications, queues, workflow
+from . import assignments, desk, notifications, queues, review, workflow
 from .admin_saves import DatabaseFailureMixin
 from .forms import ArticleAdminForm, AuthorAdminForm
 from .models import Article, ArticleCoauthor, ArticleEvent, Author, SlugRedirect, Topic
@@ -271,7 +271,7 @@ class ArticleAdmin(DatabaseFailureMixin, MarkdownxModelAdmin):
     # The newsroom desk (desk.py): workflow buttons, preview, timeline, history
 
     def get_urls(self):
-        return [*desk.urls(self), *super().get_urls()]
+        return [*desk.urls(self), *review.urls(self), *super().get_urls()]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         article = self.get_object(request, object_id)
@@ -279,6 +279,7 @@ class ArticleAdmin(DatabaseFailureMixin, MarkdownxModelAdmin):
         if article is not None and self.has_view_permission(request, article):
             can_edit = self.has_change_permission(request, article)
             extra_context.update(desk.change_form_context(request, article, can_edit=can_edit))
+            extra_context.update(review.change_form_context(request, article))
         return super().change_view(request, object_id, form_url, extra_context)
 
     def response_change(self, request, obj):

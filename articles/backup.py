@@ -45,6 +45,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from . import pagecache
+from .images.storage import put, stored_names
 
 FORMAT = "autotrendy-backup"
 VERSION = 1
@@ -149,16 +150,12 @@ def _applied_migrations(using):
     return sorted(f"{app}.{name}" for app, name in MigrationRecorder(connections[using]).applied_migrations())
 
 
-def media_files(storage, directory=""):
-    """The name of every file in `storage`, folder by folder."""
+def media_files(storage):
+    """The name of every file in the media storage (disk or bucket), folder by folder."""
     try:
-        directories, files = storage.listdir(directory)
+        yield from stored_names(storage)
     except FileNotFoundError:  # nothing was ever uploaded
         return
-    for name in sorted(files):
-        yield f"{directory}{name}"
-    for name in sorted(directories):
-        yield from media_files(storage, f"{directory}{name}/")
 
 
 def write_backup(path, *, storage=None, using=DEFAULT_DB_ALIAS):
@@ -316,10 +313,7 @@ def restore_backup(path, *, storage=None, using=DEFAULT_DB_ALIAS):
         written = []
         try:
             for name in to_write:
-                stored = storage.save(name, ContentFile(archive.read(MEDIA + name)))
-                written.append(stored)
-                if stored != name:
-                    raise RestoreRefused(f"The media storage stored {name} as {stored}.")
+                written.append(put(name, ContentFile(archive.read(MEDIA + name), name=name), storage))
             with tempfile.TemporaryDirectory(prefix="autotrendy-restore-") as folder:
                 rows = Path(folder) / DATA
                 with archive.open(DATA) as source, rows.open("wb") as target:

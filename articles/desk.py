@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.views import View
 
-from . import assignments, notifications, preview, queues, revisions, workflow
+from . import assignments, diffs, notifications, preview, queues, revisions, workflow
 from .views import ArticlePreviewView
 
 
@@ -254,6 +254,13 @@ def assign_from_request(model_admin, request, article, data=None):
                 else ""
             )
             model_admin.message_user(request, event.comment + told, messages.SUCCESS)
+            if reviewer is not None and not reviewer.email:
+                model_admin.message_user(
+                    request,
+                    f"{assignments.reviewer_name(reviewer)} has no email address: nobody told them, "
+                    "tell them yourself.",
+                    messages.WARNING,
+                )
     return _back_to(article, request.user)
 
 
@@ -311,16 +318,29 @@ class HistoryView(DeskView):
     """The article's revisions, newest first, to compare or restore.
 
     Template: admin/articles/article/object_history.html. Context: `original` (the
-    article), `revisions`, `can_restore`.
+    article), `revisions` (each with `reviews`: the review decisions taken on it),
+    `compare_from` and `compare_to` (history ids the Compare form starts with:
+    revisions.default_comparison), `can_restore`.
     """
 
     def get(self, request, object_id):
         article = self.get_article(object_id)
+        history = list(
+            article.history.select_related("history_user").order_by("-history_date", "-history_id")
+        )
+        reviews_by_revision = {}
+        for event, revision in revisions.reviews(article):
+            reviews_by_revision.setdefault(revision.history_id, []).append(event)
+        for revision in history:
+            revision.reviews = reviews_by_revision.get(revision.history_id, [])
+        older, newer = revisions.default_comparison(history, reviews_by_revision)
         return self.render(
             self.model_admin.object_history_template,
             article,
             "History",
-            revisions=article.history.select_related("history_user").order_by("-history_date", "-history_id"),
+            revisions=history,
+            compare_from=older.history_id if older else None,
+            compare_to=newer.history_id if newer else None,
             can_restore=self.model_admin.has_change_permission(request, article),
         )
 
@@ -329,7 +349,7 @@ class CompareView(DeskView):
     """What changed between two revisions: `?from=&to=` (history ids) or `?from_version=&to_version=`.
 
     Template: admin/articles/article/compare.html. Context: `original`, `older`, `newer`,
-    `diffs` (revisions.compare). `to` defaults to the latest revision; without `from`,
+    `diffs` (revisions.compare: diffs.FieldDiff each), `summary`. `to` defaults to the latest revision; without `from`,
     back to the history page with a message.
     """
 
@@ -348,13 +368,15 @@ class CompareView(DeskView):
             return HttpResponseRedirect(reverse("admin:articles_article_history", args=[article.pk]))
         if older.history_date > newer.history_date:
             older, newer = newer, older
+        changes = revisions.compare(older, newer)
         return self.render(
             "admin/articles/article/compare.html",
             article,
             "Compare revisions",
             older=older,
             newer=newer,
-            diffs=revisions.compare(older, newer),
+            diffs=changes,
+            summary=diffs.Summary(changes),
         )
 
 

@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from markdownx.forms import ImageForm
 from markdownx.widgets import AdminMarkdownxWidget
 
-from . import images, workflow
+from . import images, passages, workflow
 from .images import kept
 from .models import Article, Author, BodyImage
 
@@ -122,6 +122,20 @@ class KeptImageInput(AdminFileWidget):
         )
 
 
+class BoundedImageField(forms.ImageField):
+    """A cover or photo upload: its byte limit and pixel budget checked from its header first.
+
+    Django's ImageField opens the file with Pillow before anything else, and Pillow's own
+    decompression-bomb check would call a huge image "not a valid image": the limits are
+    checked before that, so the editor learns why (then ImageFieldCleaningMixin cleans it).
+    """
+
+    def to_python(self, data):
+        if data and hasattr(data, "size"):
+            images.check_upload_budget(data)
+        return super().to_python(data)
+
+
 class ImageFieldCleaningMixin:
     """Run the named image fields through Pillow's checks and re-encoding.
 
@@ -200,6 +214,7 @@ class ArticleAdminForm(ImageFieldCleaningMixin, forms.ModelForm):
             "body": ArticleMarkdownWidget(),
             "take": ArticleMarkdownWidget(preview_class="take__body prose"),
         }
+        field_classes = {"cover": BoundedImageField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -261,3 +276,50 @@ class AuthorAdminForm(ImageFieldCleaningMixin, forms.ModelForm):
         model = Author
         fields = ["name", "slug", "bio", "photo", "user"]
         widgets = {"photo": KeptImageInput(noun="photo")}
+        field_classes = {"photo": BoundedImageField}
+
+
+class ReviewCommentForm(forms.Form):
+    """A comment on a passage (the review screen, articles/review.py).
+
+    `quote` is the passage, typed or pasted (or filled in by review.js from a selection);
+    `before` and `after` (the text around the selection), filled in by review.js, say which
+    occurrence of it was meant.
+    """
+
+    quote = forms.CharField(
+        label="Passage",
+        max_length=passages.MAX_QUOTE,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Select it in the article or paste it here, exactly as it is written.",
+    )
+    body = forms.CharField(label="Comment", max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    before = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
+    after = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
+
+    def clean_quote(self):
+        quote = passages.normalise(self.cleaned_data["quote"])
+        if not quote:
+            raise forms.ValidationError("Quote the passage you are commenting on.")
+        return quote
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise forms.ValidationError("Write your comment.")
+        return body
+
+
+class ReviewDecisionForm(forms.Form):
+    """Approve or Request changes from the review screen, with the content the reviewer saw."""
+
+    action = forms.ChoiceField(
+        choices=[
+            ("approve", "Approve"),
+            ("request_changes", "Request changes"),
+            ("approve_correction", "Approve the correction"),
+            ("request_correction_changes", "Request changes to the correction"),
+        ]
+    )
+    comment = forms.CharField(required=False, max_length=4000)
+    content_hash = forms.CharField(max_length=64)

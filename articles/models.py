@@ -1103,3 +1103,48 @@ class BodyImage(models.Model):
         body_image._meta.get_field("image").update_dimension_fields(body_image, force=True)
         body_image.save()
         return body_image
+
+
+class ReviewCommentQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(resolved_at__isnull=True)
+
+    def resolved(self):
+        return self.filter(resolved_at__isnull=False)
+
+
+class ReviewComment(models.Model):
+    """A reviewer's comment on a passage of an article, quoted with a little context around it.
+
+    The review screen (articles/review.py) finds the passage again in the current text
+    (articles/passages.py), so a comment follows its passage through edits that keep it. The
+    article's author marks it resolved.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="review_comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    quote = models.TextField("passage", max_length=1000)
+    # The text just before and after the passage when it was quoted: which occurrence it was.
+    prefix = models.CharField(max_length=100, blank=True)
+    suffix = models.CharField(max_length=100, blank=True)
+    body = models.TextField("comment", max_length=4000)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReviewCommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["article", "resolved_at"], name="reviewcomment_article_open_idx")]
+
+    def __str__(self):
+        return f"On “{self.quote[:40]}”: {self.body[:60]}"
+
+    @property
+    def is_resolved(self):
+        return self.resolved_at is not None

@@ -8,6 +8,7 @@ variable (see the table in README.md); the defaults are for local development.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -72,9 +73,9 @@ INSTALLED_APPS = [
     "markdownx",
     "simple_history",
     # Logins: lockout after failed attempts, optional two-factor codes (logins/, README "Logins").
-    "axes",
+    "logins.apps.LockoutsConfig",  # django-axes
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "logins.apps.TwoFactorDevicesConfig",  # django_otp.plugins.otp_totp
     "logins",
     "articles",
 ]
@@ -223,6 +224,27 @@ if AWS_STORAGE_BUCKET_NAME:
 else:
     MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 
+
+def media_origins(options):
+    """Where readers' browsers fetch media from, for the Content-Security-Policy's img-src."""
+    if not options:
+        return []  # the site's own /media/
+    if options["custom_domain"]:
+        return [f"{options['url_protocol']}//{options['custom_domain']}"]
+    if options["endpoint_url"]:
+        endpoint = urlsplit(options["endpoint_url"])
+        origins = [f"{endpoint.scheme}://{endpoint.netloc}"]
+        if not endpoint.hostname.replace(".", "").isdigit():  # virtual-hosted buckets: <bucket>.host
+            origins.append(f"{endpoint.scheme}://*.{endpoint.netloc}")
+        return origins
+    bucket, region = options["bucket_name"], options["region_name"]
+    return [f"https://{bucket}.s3.amazonaws.com"] + (
+        [f"https://{bucket}.s3.{region}.amazonaws.com"] if region else []
+    )
+
+
+MEDIA_ORIGINS = media_origins(MEDIA_STORAGE.get("OPTIONS"))
+
 STORAGES = {
     "default": MEDIA_STORAGE,
     "staticfiles": {
@@ -286,8 +308,8 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.NONCE],
-    # DJANGO_CSP_IMG_SRC: more image origins, e.g. media on object storage or a CDN.
-    "img-src": [CSP.SELF, *env_list("DJANGO_CSP_IMG_SRC")],
+    # Media on object storage come from its origin (MEDIA_ORIGINS); DJANGO_CSP_IMG_SRC: more.
+    "img-src": [CSP.SELF, *MEDIA_ORIGINS, *env_list("DJANGO_CSP_IMG_SRC")],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     # The click-to-load video players, and nothing else (articles.embeds).
@@ -355,7 +377,14 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 # How long a draft's share link stays valid.
 PREVIEW_LINK_MAX_AGE = 7 * 24 * 60 * 60
 
-# Uploaded images (body images, covers, author photos): what Pillow will accept.
+# Uploaded images (body images, covers, author photos): what Pillow will accept
+# (articles/images/uploads.py). The pixel budget counts every frame (width × height ×
+# frames), and is smaller for the kinds of image that cost more memory per pixel, so that
+# decoding one takes at most IMAGE_UPLOAD_MAX_DECODE_BYTES (40 megapixels for a JPEG,
+# 14 for a PNG, 12 for a GIF, 9.3 for a WebP): with these limits no upload takes a worker past 256 MB or
+# 5 s of CPU (tests/test_upload_limits.py).
 IMAGE_UPLOAD_MAX_BYTES = MARKDOWNX_UPLOAD_MAX_SIZE
 IMAGE_UPLOAD_MAX_PIXELS = 40_000_000
-IMAGE_UPLOAD_MAX_EDGE = 2400  # body images are scaled down to this on upload
+IMAGE_UPLOAD_MAX_DECODE_BYTES = 160 * 1024 * 1024
+IMAGE_UPLOAD_MAX_FRAMES = 200
+IMAGE_UPLOAD_MAX_EDGE = 2400  # every upload is scaled down to this on its long side

@@ -1,4 +1,6 @@
+from axes.apps import AppConfig as AxesConfig
 from django.apps import AppConfig
+from django_otp.plugins.otp_totp.apps import DefaultConfig as TOTPConfig
 
 
 class LoginsConfig(AppConfig):
@@ -7,3 +9,15 @@ class LoginsConfig(AppConfig):
 
     name = "logins"
     verbose_name = "Logins"
+
+
+class LockoutsConfig(AxesConfig):
+    """django-axes, under a name an editor understands in the admin's sidebar."""
+
+    verbose_name = "Login lockouts"
+
+
+class TwoFactorDevicesConfig(TOTPConfig):
+    """django-otp's TOTP devices, under a name an editor understands in the admin's sidebar."""
+
+    verbose_name = "Two-factor devices"

@@ -115,6 +115,10 @@ def test_an_author_page_lists_the_articles_they_co_wrote(client, trio):
 
     assert own.title in html and shared.title in html
     assert "Ada alone" not in html
+    # Their own articles need no byline there; a co-written one names everyone.
+    metas = re.findall(r'<p class="article-card__meta">(.*?)</p>', html, re.DOTALL)
+    assert sum("Ada Lovelace" in meta and "Grace Hopper" in meta for meta in metas) == 1
+    assert sum("Grace Hopper" in meta for meta in metas) == 1
     assert grace in Author.objects.with_published_articles()
 
 
@@ -266,3 +270,27 @@ def test_byline_authors_reads_the_same_with_or_without_the_annotation(trio):
         "Grace Hopper",
     ]
     assert [a.slug for a in annotated.byline_authors()] == ["ada", "katherine", "grace"]
+
+
+def test_co_authors_hear_about_their_article_and_are_not_asked_to_review_it(
+    newsroom, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    reviewer_writing = newsroom["reviewer"]
+    other_reviewer = newsroom_member(REVIEWERS)
+    article = written_by(
+        ArticleFactory(author=newsroom["author"].author_profile), reviewer_writing.author_profile
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.submit(article, newsroom["author"])
+    asked = {address for message in mail.outbox for address in message.to}
+    assert other_reviewer.email in asked
+    assert reviewer_writing.email not in asked, "a co-author is not asked to review their own article"
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.approve(article, other_reviewer)
+    (message,) = mail.outbox
+    assert set(message.to) == {newsroom["author"].email, reviewer_writing.email}

@@ -200,6 +200,11 @@ def admin_screens(base, article):
             f"{base}/admin/articles/article/{article.pk}/history/compare/"
             f"?from={history.first().history_id}&to={history.last().history_id}"
         ),
+        "restore, confirmation": (
+            f"{base}/admin/articles/article/{article.pk}/history/{history.first().history_id}/restore/"
+        ),
+        "my profile": f"{base}/admin/articles/author/mine/",
+        "review": f"{base}/admin/articles/article/{article.pk}/review/",
         "authors": f"{base}/admin/articles/author/",
         "author": f"{base}/admin/articles/author/{article.author.pk}/change/",
         "topics": f"{base}/admin/articles/topic/",
@@ -207,6 +212,7 @@ def admin_screens(base, article):
         "password change": f"{base}/admin/password_change/",
         "two-factor setting": f"{base}/admin/two-factor/",
         "access attempts (lockouts)": f"{base}/admin/axes/accessattempt/",
+        "forgotten password": f"{base}/admin/password_reset/",
     }
 
 

@@ -312,3 +312,23 @@ def test_a_save_whose_postgresql_connection_is_killed_keeps_the_text(
     assert again.status_code == 302
     article.refresh_from_db()
     assert article.title == "Written during a restart"
+
+
+@pytest.mark.django_db
+def test_a_review_comment_that_meets_a_database_failure_is_kept_for_sending_again(editor_client, monkeypatch):
+    from articles import desk
+
+    article = ArticleFactory(title="Under review")
+
+    def broken(*args, **kwargs):
+        raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr(desk.workflow, "run_transition", broken)
+    url = f"/admin/articles/article/{article.pk}/workflow/request_changes/"
+
+    response = editor_client.post(url, {"comment": "Please check the battery figures\nin the second table."})
+
+    page = response.content.decode()
+    assert response.status_code == 503
+    assert "Please check the battery figures\nin the second table.</textarea>" in page
+    assert f'action="{url}"' in page

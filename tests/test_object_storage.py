@@ -69,7 +69,9 @@ import json, django
 from django.conf import settings
 django.setup()
 from django.core.files.storage import default_storage
+from articles.images.storage import media_origin
 print(json.dumps({"backend": settings.STORAGES["default"]["BACKEND"],
+                  "img_src": settings.SECURE_CSP["img-src"], "media_origin": media_origin(),
                   "options": settings.STORAGES["default"].get("OPTIONS", {}),
                   "class": type(default_storage._wrapped if hasattr(default_storage, "_wrapped")
                                 else default_storage).__name__}))
@@ -109,6 +111,36 @@ def test_a_bucket_in_the_environment_puts_media_on_object_storage():
     # and a stored file is never replaced by another upload of the same name.
     assert found["options"]["querystring_auth"] is False
     assert found["options"]["file_overwrite"] is False
+    # Pages may show images from there: the Content-Security-Policy says so.
+    assert found["media_origin"] == "https://media.autotrendy.example"
+    assert found["media_origin"] in found["img_src"]
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"AWS_S3_ENDPOINT_URL": "http://127.0.0.1:9000"},
+        {"AWS_S3_ENDPOINT_URL": "https://objects.example", "AWS_S3_ADDRESSING_STYLE": "virtual"},
+        {"AWS_S3_REGION_NAME": "eu-west-1"},
+        {},
+    ],
+)
+def test_the_content_security_policy_lets_pages_show_images_from_the_bucket(env):
+    found = settings_under(AWS_STORAGE_BUCKET_NAME="magazine-media", **env)
+    origin = found["media_origin"]
+    assert origin and (
+        origin in found["img_src"]
+        or any(
+            source.startswith(origin.split("//")[0] + "//*.") and origin.endswith(source.split("*", 1)[1])
+            for source in found["img_src"]
+        )
+    ), (origin, found["img_src"])
+
+
+def test_with_media_on_disk_images_come_from_the_site_itself():
+    found = settings_under()
+    assert found["media_origin"] is None
+    assert found["img_src"] == ["'self'"]
 
 
 @pytest.mark.django_db

@@ -368,3 +368,19 @@ def test_corrections_wait_for_review_and_publication_with_their_article(client, 
     assert titles(Article.objects.awaiting_review(editor)) == []
     page, _ = index_text(client, editor)
     assert queue_box(page, "ready").startswith("Approved, ready to publish 1 Correction approved Correction")
+
+
+def test_assigning_a_reviewer_without_an_email_address_says_so(client, newsroom):
+    article = submitted(newsroom["author"], "Quiet reviewer", when=days_ago(1))
+    reviewer = newsroom["reviewer"]
+    reviewer.email = ""
+    reviewer.save()
+    client.force_login(newsroom["editor"])
+    response = client.post(
+        f"/admin/articles/article/{article.pk}/assign/", {"assign-reviewer": reviewer.pk}, follow=True
+    )
+    name = reviewer.author_profile.name
+    assert [str(m) for m in response.context["messages"]] == [
+        f"Assigned to {name}.",
+        f"{name} has no email address: nobody told them, tell them yourself.",
+    ]

@@ -8,6 +8,7 @@ its two lines, not a screen of migrations. The page where a new colleague sets a
 says Auto Trendy, not Django.
 """
 
+import json
 import os
 import re
 import signal
@@ -29,6 +30,8 @@ from articles.roles import REVIEWERS
 from tests.factories import ArticleFactory, SuperuserFactory, newsroom_member
 
 REPO = Path(settings.BASE_DIR)
+# Authors, topics and articles in the launch fixture.
+LAUNCH_OBJECTS = len(json.loads((REPO / "fixtures" / "launch.json").read_text()))
 ALLIANCE_SLUG = "renault-nissan-mitsubishi-alliance-from-start-to-future"
 
 
@@ -82,8 +85,8 @@ def test_load_launch_says_what_it_kept(capsys):
     call_command("load_launch")
     second = capsys.readouterr().out
 
-    assert "Loaded 8 launch object(s)" in first
-    assert "Loaded" not in second and "Kept 8 launch object(s)" in second
+    assert f"Loaded {LAUNCH_OBJECTS} launch object(s)" in first
+    assert "Loaded" not in second and f"Kept {LAUNCH_OBJECTS} launch object(s)" in second
 
 
 # The set-password page and the reset email
@@ -269,7 +272,7 @@ def test_make_run_again_loads_nothing_over_the_running_sites_articles(make_run):
         check=True,
     )
 
-    assert "Kept 8 launch object(s)" in fixtures.stdout
+    assert f"Kept {LAUNCH_OBJECTS} launch object(s)" in fixtures.stdout
     assert "Edited on the desk" in get(f"{make_run['origin']}/articles/{ALLIANCE_SLUG}/")
 
 
@@ -283,3 +286,17 @@ def test_share_and_password_links_follow_the_configured_origin(settings, newsroo
 
     assert preview.share_url(draft).startswith("http://127.0.0.1:8401/preview/")
     assert accounts.set_password_url(newsroom["author"]).startswith("http://127.0.0.1:8401/accounts/reset/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workflow_emails_link_to_the_configured_origin(settings, newsroom):
+    settings.SITE_ORIGIN = "http://127.0.0.1:8401"
+    newsroom["reviewer"].email = "rita@example.com"
+    newsroom["reviewer"].save()
+    draft = ArticleFactory(author=newsroom["author"].author_profile)
+
+    workflow.submit(draft, newsroom["author"])
+
+    (message,) = [m for m in mail.outbox if "rita@example.com" in m.to]
+    links = re.findall(r"https?://\S+", message.body)
+    assert links and all(link.startswith("http://127.0.0.1:8401/") for link in links)

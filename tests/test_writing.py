@@ -357,11 +357,18 @@ def test_upload_progress_is_shown_while_the_file_travels(live_server, page, writ
     # Hold the upload's answer back so the moment of uploading can be seen.
     held = []
     page.route(f"**{UPLOAD_URL}", lambda route: held.append(route))
+    # Files dragged over the editor: it shows it will take them.
+    page.evaluate(
+        """() => { const t = new DataTransfer(); t.items.add(new File(['x'], 'x.png', {type: 'image/png'}));
+        document.querySelector('#id_body').dispatchEvent(new DragEvent('dragenter', {dataTransfer: t, bubbles: true})); }"""
+    )
+    assert page.locator("div.markdownx.editor-dropzone--active").count() == 1
 
     drop(page, "charger.png", make_image_bytes("PNG", size=(400, 300)))
 
     progress = page.locator(".editor-upload progress")
     progress.wait_for()
+    assert page.locator("div.markdownx.editor-dropzone--active").count() == 0
     assert "Uploading…" in page.inner_text(".editor-upload")
     assert progress.get_attribute("aria-label") == "Uploading charger.png"
     held[0].continue_()

@@ -7,6 +7,7 @@ from the source (EXIF with GPS and camera, XMP, comments) is dropped.
 """
 
 import io
+import itertools
 from dataclasses import dataclass
 
 # The formats the site accepts and writes: Pillow format name -> (content type, file extension).
@@ -42,25 +43,31 @@ def encode(image, image_format, *, quality, frames=(), duration=100):
 
     Drops all but the colour profile and transparency from `image.info` (and from each
     frame's). `frames` are the further frames of an animated GIF, shown `duration`
-    milliseconds each; other formats are written as one still image.
+    milliseconds each, taken one at a time from any iterable (a generator keeps one frame
+    in memory, not all); other formats are written as one still image. Never copies the
+    image when it has the mode the format needs.
     """
     buffer = io.BytesIO()
     image = _without_metadata(image)
     icc_profile = image.info.get("icc_profile")
     if image_format == "GIF":
         # Re-saving writes frames and palette, not the comment and application blocks.
-        frames = [_without_metadata(frame) for frame in frames]
-        image.save(
-            buffer,
-            "GIF",
-            save_all=bool(frames),
-            append_images=frames,
-            loop=0,
-            duration=duration,
-            disposal=2,
-        )
+        frames = iter(frames)
+        second = next(frames, None)
+        if second is None:
+            image.save(buffer, "GIF", loop=0, duration=duration, disposal=2)
+        else:
+            image.save(
+                buffer,
+                "GIF",
+                save_all=True,
+                append_images=(_without_metadata(frame) for frame in itertools.chain([second], frames)),
+                loop=0,
+                duration=duration,
+                disposal=2,
+            )
     elif image_format == "JPEG":
-        image.convert("RGB").save(
+        _in_mode(image, "RGB").save(
             buffer, "JPEG", quality=quality.jpeg, optimize=True, progressive=True, icc_profile=icc_profile
         )
     elif image_format == "PNG":
@@ -69,11 +76,15 @@ def encode(image, image_format, *, quality, frames=(), duration=100):
         image.save(buffer, "PNG", optimize=quality.optimize_png, icc_profile=icc_profile)
     elif image_format == "WEBP":
         has_alpha = image.mode in {"RGBA", "LA", "PA"} or "transparency" in image.info
-        image = image.convert("RGBA" if has_alpha else "RGB")
+        image = _in_mode(image, "RGBA" if has_alpha else "RGB")
         image.save(buffer, "WEBP", quality=quality.webp, icc_profile=icc_profile)
     else:
         raise ValueError(f"Cannot write {image_format} images.")
     return buffer.getvalue()
+
+
+def _in_mode(image, mode):
+    return image if image.mode == mode else image.convert(mode)
 
 
 def _without_metadata(image):

@@ -18,12 +18,15 @@ animation means every frame), and neither has a file Pillow cannot read: both ar
 served as stored.
 """
 
+import io
 import logging
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from PIL import Image, ImageOps
 
 from .encoding import FORMATS, RENDITION, encode
+from .uploads import check_budget, inspect
 
 RENDITION_WIDTHS = (480, 960, 1600)
 
@@ -58,9 +61,17 @@ def make_renditions(field_file):
     storage, name = field_file.storage, field_file.name
     try:
         with storage.open(name, "rb") as stored:
-            image = Image.open(stored)
-            image_format = image.format
-            image.load()
+            data = stored.read()
+        # Uploads were checked, but a file may have been stored by other means.
+        header = inspect(data)
+        if header is not None:
+            check_budget(header)
+        image = Image.open(io.BytesIO(data))
+        image_format = image.format
+        image.load()
+    except ValidationError as refusal:
+        logger.warning("No renditions for %s: %s", name, " ".join(refusal.messages))
+        return {"source": name}
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
         logger.warning("No renditions for %s: Pillow cannot read it (%s).", name, error)
         return {"source": name}

@@ -305,6 +305,35 @@
       },
       true
     );
+    // While files are dragged over the editor, it says it will take them (editor.css).
+    var depth = 0;
+    // (Capture phase: markdownx stops these events on the textarea.)
+    container.addEventListener(
+      "dragenter",
+      function (event) {
+        if (event.dataTransfer && Array.prototype.indexOf.call(event.dataTransfer.types, "Files") >= 0) {
+          depth += 1;
+          container.classList.add("editor-dropzone--active");
+        }
+      },
+      true
+    );
+    container.addEventListener(
+      "dragleave",
+      function () {
+        depth = Math.max(0, depth - 1);
+        if (!depth) container.classList.remove("editor-dropzone--active");
+      },
+      true
+    );
+    container.addEventListener(
+      "drop",
+      function () {
+        depth = 0;
+        container.classList.remove("editor-dropzone--active");
+      },
+      true
+    );
     container.addEventListener(
       "paste",
       function (event) {
