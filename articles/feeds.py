@@ -210,13 +210,21 @@ class LatestArticlesAtomFeed(LatestArticlesFeed):
     feed_url_name = "articles:feed-atom"
 
 
-class TopicFeed(LatestArticlesFeed):
-    """The newest published articles about one topic. Unknown slug: 404."""
+class OneThingFeed(LatestArticlesFeed):
+    """The newest published articles of one `model` instance (a topic, an author), found by the
+    URL's slug. Unknown slug: 404."""
 
-    feed_url_name = "articles:topic-feed-rss"
+    model = None
 
     def get_object(self, request, slug):
-        return get_object_or_404(Topic, slug=slug)
+        return get_object_or_404(self.model, slug=slug)
+
+
+class TopicFeed(OneThingFeed):
+    """The newest published articles about one topic."""
+
+    model = Topic
+    feed_url_name = "articles:topic-feed-rss"
 
     def title(self, obj):
         return f"{settings.SITE_NAME}: {obj.name}"
@@ -236,13 +244,11 @@ class TopicAtomFeed(TopicFeed):
     feed_url_name = "articles:topic-feed-atom"
 
 
-class AuthorFeed(LatestArticlesFeed):
-    """The newest published articles by one author. Unknown slug: 404."""
+class AuthorFeed(OneThingFeed):
+    """The newest published articles by one author."""
 
+    model = Author
     feed_url_name = "articles:author-feed-rss"
-
-    def get_object(self, request, slug):
-        return get_object_or_404(Author, slug=slug)
 
     def title(self, obj):
         return f"{settings.SITE_NAME}: articles by {obj.name}"

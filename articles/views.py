@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import ArchiveIndexView, DetailView, ListView, MonthArchiveView
 
-from . import preview, workflow
+from . import feeds, preview, workflow
 from .listings import ListingPaginator, browsable_authors, browsable_topics, edition_memo
 from .models import NEWEST_FIRST, Article, Author, SlugRedirect, Topic
 from .search import MAX_QUERY_LENGTH, has_words, normalise_query, search_articles
@@ -317,38 +317,73 @@ class ArticleMonthArchiveView(ArchiveMixin, MonthArchiveView):
         return None
 
 
-class AuthorDetailView(ArticleListingMixin, ListView):
+class ListingOfOneView(ArticleListingMixin, ListView):
+    """The page of one thing (a `listed_model` instance found by the URL's slug; unknown slug:
+    404) with its published articles (`articles_of`), and links to its RSS and Atom feeds
+    (`feed_classes`).
+
+    Context: `listed` (the thing, also under its model's name: `author`, `topic`), `feed`
+    (its feed's `title` and `description`, the page's description too, and its `rss_url` and
+    `atom_url`), `article_list` and `page_obj`.
+    """
+
+    listed_model = None
+    feed_classes = ()  # (the RSS feed, its Atom twin), as in articles.feeds
+
+    def articles_of(self, listed):
+        raise NotImplementedError
+
+    def get_queryset(self):
+        self.listed = get_object_or_404(self.listed_model, slug=self.kwargs["slug"])
+        return self.articles_of(self.listed)
+
+    def get_context_data(self, **kwargs):
+        rss, atom = (
+            reverse(feed.feed_url_name, kwargs={"slug": self.listed.slug}) for feed in self.feed_classes
+        )
+        feed = self.feed_classes[0]()
+        return super().get_context_data(
+            listed=self.listed,
+            feed={
+                "title": feed.title(self.listed),
+                "description": feed.description(self.listed),
+                "rss_url": rss,
+                "atom_url": atom,
+            },
+            **{self.listed_model._meta.model_name: self.listed},
+            **kwargs,
+        )
+
+
+class AuthorDetailView(ListingOfOneView):
     """An author's page. Models: Author, Article. Template: articles/author_detail.html.
 
     Context: `author`, `article_list` (the published articles they wrote or co-wrote) and
-    `page_obj`.
+    `page_obj`, as ListingOfOneView gives them.
     """
 
     template_name = "articles/author_detail.html"
+    listed_model = Author
+    feed_classes = (feeds.AuthorFeed, feeds.AuthorAtomFeed)
 
-    def get_queryset(self):
-        self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
+    def articles_of(self, author):
         # Written alone, as lead author or as a co-author.
-        return self.published_articles().by_author(self.author)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(author=self.author, **kwargs)
+        return self.published_articles().by_author(author)
 
 
-class TopicDetailView(ArticleListingMixin, ListView):
+class TopicDetailView(ListingOfOneView):
     """A topic's page. Models: Topic, Article. Template: articles/topic_detail.html.
 
-    Context: `topic`, `article_list` (its published articles) and `page_obj`.
+    Context: `topic`, `article_list` (its published articles) and `page_obj`, as
+    ListingOfOneView gives them.
     """
 
     template_name = "articles/topic_detail.html"
+    listed_model = Topic
+    feed_classes = (feeds.TopicFeed, feeds.TopicAtomFeed)
 
-    def get_queryset(self):
-        self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
-        return self.published_articles().filter(topics=self.topic)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(topic=self.topic, **kwargs)
+    def articles_of(self, topic):
+        return self.published_articles().filter(topics=topic)
 
 
 class SearchView(PublishedArticleListMixin, ListView):

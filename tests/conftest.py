@@ -186,6 +186,19 @@ def newsroom(db):
     }
 
 
+@pytest.fixture
+def server_error_response(client, monkeypatch, db):
+    """The front page when its view breaks ("the database is on fire"), as a visitor gets it."""
+    from articles import views
+
+    def broken(self):
+        raise RuntimeError("the database is on fire")
+
+    monkeypatch.setattr(views.ArticleListView, "get_queryset", broken)
+    client.raise_request_exception = False
+    return client.get("/")
+
+
 # Real Chromium for the browser tests: one browser for the whole session, defined once here
 # (two Playwright instances in one process refuse to start).
 from tests.browser import browser, page  # noqa: F401
