@@ -7,11 +7,23 @@ from django.urls import path, reverse
 from django.utils.formats import date_format
 from markdownx.admin import MarkdownxModelAdmin
 
-from . import assignments, desk, queues, review, workflow
+from . import assignments, desk, notifications, queues, review, workflow
 from .admin_saves import DatabaseFailureMixin
 from .forms import ArticleAdminForm, AuthorAdminForm
 from .models import Article, ArticleCoauthor, ArticleEvent, Author, SlugRedirect, Topic
 from .profile import MyProfileView
+
+
+def live_words_notice(article):
+    """What the change form of a live article says above the words it edits."""
+    notice = "Readers see the published version; your changes go to review as a correction."
+    correction = workflow.open_correction(article)
+    if correction is not None:
+        notice += (
+            f" These are the words of its correction ({correction.get_status_display().lower()}), "
+            "not the published ones."
+        )
+    return notice
 
 
 class MineFilter(admin.SimpleListFilter):
@@ -122,8 +134,12 @@ class ArticleAdmin(DatabaseFailureMixin, MarkdownxModelAdmin):
         byline = ["author", "topics", "related"]
         if "author" in self.get_readonly_fields(request, obj) and obj is None:
             byline = ["topics", "related"]
+        words = {"fields": ["title", "slug", "standfirst", "body", "take", "expected_version"]}
+        if obj is not None and obj.is_live:
+            words["fields"].append("correction_note")
+            words["description"] = live_words_notice(obj)
         return [
-            (None, {"fields": ["title", "slug", "standfirst", "body", "take", "expected_version"]}),
+            (None, words),
             ("Cover", {"fields": ["cover", "cover_alt", "cover_caption", "cover_credit", "cover_licence"]}),
             ("Byline and links", {"fields": byline}),
             (
@@ -214,12 +230,24 @@ class ArticleAdmin(DatabaseFailureMixin, MarkdownxModelAdmin):
             return
         if not change and "author" not in form.cleaned_data:
             obj.author = request.user.author_profile
+        live = change and obj.is_live
         workflow.save_edit(
             obj,
             request.user,
             changed_fields=form.changed_data,
             expected_version=form.cleaned_data.get("expected_version"),
+            correction_note=form.cleaned_data.get("correction_note") if live else None,
         )
+        event = obj.workflow_event
+        if event is not None and event.correction_id is not None:
+            self.message_user(
+                request,
+                "Your changes to the words are in the article's correction: readers see the published "
+                "version until the correction is reviewed, approved and published.",
+                messages.INFO,
+            )
+        for level, notice in notifications.notices(event):
+            self.message_user(request, notice, level)
 
     # Lists
 

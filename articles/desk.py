@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.views import View
 
-from . import assignments, diffs, preview, queues, revisions, workflow
+from . import assignments, diffs, notifications, preview, queues, revisions, workflow
 from .views import ArticlePreviewView
 
 
@@ -196,17 +196,21 @@ def run_from_request(model_admin, request, article, name, data=None):
                 f"“{transition.label}” needs your confirmation, and nothing was changed: "
                 f"click {transition.label} again and confirm."
             )
-        workflow.run_transition(
+        event = workflow.run_transition(
             transition.name,
             article,
             user,
             comment=_typed(data, transition, "comment"),
             at=parse_local_datetime(_typed(data, transition, "at")) if transition.takes_time else None,
+            seen_hash=data.get("seen_hash") or None,
         )
     except workflow.TransitionNotAllowed as refusal:
         model_admin.message_user(request, str(refusal), messages.ERROR)
         return _back_to(article, user)
     model_admin.message_user(request, transition.success_message(article), messages.SUCCESS)
+    # Who was told by email, and who could not be (no address).
+    for level, notice in notifications.notices(event):
+        model_admin.message_user(request, notice, level)
     landing = queues.landing_url(transition.next, user)
     return HttpResponseRedirect(landing) if landing else _back_to(article, user)
 
@@ -396,10 +400,20 @@ class RestoreView(DeskView):
     def post(self, request, object_id, history_id):
         article = self.get_article(object_id, edit=True)
         historical = get_object_or_404(article.history.all(), history_id=history_id)
+        live = article.is_live
         try:
-            revisions.restore(article, request.user, historical)
+            revisions.restore(
+                article, request.user, historical, confirmed=bool(request.POST.get("confirmed"))
+            )
         except workflow.TransitionNotAllowed as refusal:
             self.tell(str(refusal), messages.ERROR)
         else:
-            self.tell("Revision restored. The restore is itself a new revision.", messages.SUCCESS)
+            if live:
+                self.tell(
+                    "The revision's words are now the article's correction, for review: readers see the "
+                    "published version until the correction is approved and published.",
+                    messages.SUCCESS,
+                )
+            else:
+                self.tell("Revision restored. The restore is itself a new revision.", messages.SUCCESS)
         return self.to_change_form(article)

@@ -181,6 +181,13 @@ class ArticleAdminForm(ImageFieldCleaningMixin, forms.ModelForm):
 
     # The version this form was opened at (optimistic locking, see clean()).
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # A live article's words go into a correction (workflow.save_edit); its public note.
+    correction_note = forms.CharField(
+        label="Correction note",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Optional, public: tells readers what was corrected, in the article's corrections log.",
+    )
 
     class Meta:
         model = Article
@@ -213,6 +220,12 @@ class ArticleAdminForm(ImageFieldCleaningMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
+        # A live article's form shows and edits the words on their way (its open correction);
+        # readers keep the published ones (the instance's own) until the correction is published.
+        self.correction = workflow.open_correction(self.instance) if self.instance.is_live else None
+        if self.correction is not None:
+            self.initial.update(self.correction.content())
+            self.initial["correction_note"] = self.correction.note
 
     def clean_title(self):
         return single_line(self.cleaned_data.get("title"))

@@ -782,6 +782,15 @@ class Article(models.Model):
             next=next(iter(by_part.get("next", [])), None),
         )
 
+    def corrections_log(self):
+        """The public corrections log: the published corrections with a note, newest first.
+
+        No query for an article never corrected (`corrected_at` is set when one is published).
+        """
+        if self.corrected_at is None:
+            return []
+        return list(self.corrections.published().exclude(note=""))
+
     def read_more(self):
         """The "Read more" articles (see `surroundings`)."""
         return self.surroundings().read_more

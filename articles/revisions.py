@@ -106,13 +106,17 @@ def default_comparison(revisions, reviewed_ids):
     return revisions[1], newest
 
 
-def restore(article, user, historical):
+def restore(article, user, historical, *, confirmed=False):
     """Make an earlier revision's content current again, as a new revision.
 
-    The slug comes back only if no other article has taken it since.
+    The slug comes back only if no other article has taken it since. Onto a live article,
+    only the words come back, and into its correction, for review (readers keep the published
+    version): that needs `confirmed` (`workflow.ConfirmationNeeded` otherwise).
     """
+    live = article.is_live
+    fields = Article.CONTENT_FIELDS if live else Article.REVISION_FIELDS
     changed = []
-    for name in Article.REVISION_FIELDS:
+    for name in fields:
         if Article._meta.get_field(name).many_to_many:
             continue
         old_value = getattr(historical, name)
@@ -124,8 +128,10 @@ def restore(article, user, historical):
     article._change_reason = f"Restored revision {historical.history_id}"
     when = timezone.localtime(historical.history_date)
     with transaction.atomic():
-        workflow.save_edit(article, user, changed_fields=changed, restored_from=f"{when:%Y-%m-%d %H:%M}")
-        for name in Article.REVISION_FIELDS:
+        workflow.save_edit(
+            article, user, changed_fields=changed, restored_from=f"{when:%Y-%m-%d %H:%M}", confirmed=confirmed
+        )
+        for name in fields:
             field = Article._meta.get_field(name)
             if field.many_to_many:
                 target_id = f"{field.m2m_reverse_field_name()}_id"

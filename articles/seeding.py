@@ -74,6 +74,7 @@ from simple_history.models import HistoricalRecords
 
 from . import pagecache
 from .models import Article, ArticleEvent, Author, SlugRedirect, Topic
+from .workflow import content_hash
 
 Status = Article.Status
 Action = ArticleEvent.Action
@@ -681,8 +682,10 @@ ARTICLE_FIELDS = [
     "reviewer_id",
     "status",
     "approved_at",
+    "approved_hash",
     "published_at",
     "created_at",
+    "created_by_id",
     "updated_at",
     "version",
     "cover",
@@ -768,8 +771,10 @@ class ArticleWriter:
             plan.reviewer_id,
             Status.PUBLISHED.value,
             plan.approved_at,
+            content_hash(plan),  # the approval is pinned to these words, as workflow.approve does
             plan.published_at,
             plan.created_at,
+            plan.author_user_id,  # created by its author
             plan.published_at,  # updated_at: the last save was the publication
             PUBLISHED_VERSION,
             "",  # no cover, so no alt text and no renditions

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from articles.models import Article, Author, Topic
+from articles.workflow import content_hash
 
 PASSWORD = "correct horse battery staple"
 
@@ -84,6 +85,14 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     author = factory.SubFactory(AuthorFactory)
     status = Article.Status.DRAFT
     published_at = None
+    # An approved or published article's words are the approved ones (workflow.approve).
+    approved_hash = factory.LazyAttribute(
+        lambda article: (
+            content_hash(article)
+            if article.status in {Article.Status.APPROVED, Article.Status.PUBLISHED}
+            else ""
+        )
+    )
 
     @factory.post_generation
     def topics(self, create, extracted, **kwargs):

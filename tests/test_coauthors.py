@@ -293,4 +293,10 @@ def test_co_authors_hear_about_their_article_and_are_not_asked_to_review_it(
     with django_capture_on_commit_callbacks(execute=True):
         workflow.approve(article, other_reviewer)
     (message,) = mail.outbox
-    assert set(message.to) == {newsroom["author"].email, reviewer_writing.email}
+    # The whole byline, and the editors who can now publish it.
+    assert set(message.to) == {
+        newsroom["author"].email,
+        reviewer_writing.email,
+        newsroom["editor"].email,
+        newsroom["superuser"].email,
+    }

@@ -28,6 +28,8 @@ def draft_of(user, **kwargs):
 
 
 def set_status(article, status, **fields):
+    if status in {Status.APPROVED, Status.PUBLISHED}:
+        fields.setdefault("approved_hash", workflow.content_hash(article))  # as workflow.approve
     Article.objects.filter(pk=article.pk).update(status=status, **fields)
     article.refresh_from_db()
     return article
@@ -546,25 +548,46 @@ def test_archiving_asks_for_a_confirmation_first(client, newsroom):
     assert Article.objects.get(pk=article.pk).status == Status.PUBLISHED
 
     response = client.post(admin_url(article, "workflow/archive/"), {"confirmed": "yes"}, follow=True)
-    assert "Archived." in messages_of(response)
+    assert messages_of(response) == ["Archived.", f"Told {newsroom['author'].username} by email."]
     assert Article.objects.get(pk=article.pk).status == Status.ARCHIVED
 
 
-def test_each_step_tells_what_happened(client, newsroom):
+def test_each_step_tells_what_happened_and_who_was_told(client, newsroom):
+    for role, (first, last) in {
+        "author": ("Dana", "Reyes"),
+        "reviewer": ("Asaf", "Kedem"),
+        "editor": ("Mira", "Cohen"),
+        "superuser": ("Sam", "Admin"),
+    }.items():
+        newsroom[role].first_name, newsroom[role].last_name = first, last
+        newsroom[role].save()
     article = draft_of(newsroom["author"])
     response = login(client, newsroom["author"]).post(admin_url(article, "workflow/submit/"), follow=True)
-    assert messages_of(response) == ["Submitted for review. The reviewers have been told."]
+    # Everyone who may approve it (reviewers, editors, superusers), by name.
+    assert messages_of(response) == [
+        "Submitted for review.",
+        "Told Asaf Kedem, Mira Cohen and Sam Admin by email.",
+    ]
     response = login(client, newsroom["reviewer"]).post(
         admin_url(article, "workflow/approve/"), {"comment": "Good."}, follow=True
     )
-    assert messages_of(response) == ["Approved. An editor can now publish it."]
+    assert messages_of(response) == [
+        "Approved. An editor can now publish it.",
+        "Told Dana Reyes, Mira Cohen and Sam Admin by email.",  # the byline, and who can publish
+    ]
     login(client, newsroom["editor"])
     response = client.post(admin_url(article, "workflow/publish/"), follow=True)
-    assert messages_of(response) == ["Published: readers can see it now."]
+    assert messages_of(response) == [
+        "Published: readers can see it now.",
+        "Told Asaf Kedem and Dana Reyes by email.",
+    ]
     response = client.post(
         admin_url(article, "workflow/unpublish/"), {"comment": "Legal check", "confirmed": "yes"}, follow=True
     )
-    assert messages_of(response) == ["Unpublished: readers no longer see it."]
+    assert messages_of(response) == [
+        "Unpublished: readers no longer see it.",
+        "Told Asaf Kedem and Dana Reyes by email.",
+    ]
     assert article.events.get(action=ArticleEvent.Action.UNPUBLISHED).comment == "Legal check"
 
 

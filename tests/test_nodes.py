@@ -408,10 +408,12 @@ def test_a_publish_and_an_upload_on_one_node_are_served_at_once_by_the_other(clu
     assert data.startswith(b"\x89PNG")
 
     # The image goes into the body (a correction-free edit before publishing), then node A publishes.
+    # The approval is pinned to the words (workflow.content_hash): these are the approved ones.
     cluster.run_script(
         "from articles.models import Article\n"
+        "from articles.workflow import content_hash\n"
         f"Article.objects.filter(pk={cluster.article_id}).update(body='Before the image.\\n\\n![A diagram]({image_url})')\n"
-        f"article = Article.objects.get(pk={cluster.article_id}); article.save()\n"
+        f"article = Article.objects.get(pk={cluster.article_id}); article.approved_hash = content_hash(article); article.save()\n"
     )
     published = node_a.post_form(
         f"/admin/articles/article/{cluster.article_id}/workflow/publish/",

@@ -123,15 +123,28 @@ def test_unpublish_and_archive_take_the_cached_article_down_at_once(client, news
     assert client.get(url).status_code == 404
 
 
-def test_a_correction_of_a_live_article_is_served_at_once(client, newsroom):
+def test_a_correction_of_a_live_article_is_served_the_moment_it_is_published(client, newsroom):
     article = approved_article(newsroom, body="The plant builds 100 cars a day.")
     workflow.publish(article, newsroom["editor"])
     url = article.get_absolute_url()
     client.get(url)
+    edition = PageEdition.objects.get().token
     article.refresh_from_db()
     article.body = "The plant builds 120 cars a day."
     workflow.save_edit(article, newsroom["editor"], changed_fields=["body"])
-    assert "120 cars a day" in client.get(url).content.decode()
+    # On its way through review: readers keep the stored page, and the edition stays.
+    workflow.submit_correction(article, newsroom["editor"])
+    workflow.approve_correction(article, newsroom["reviewer"])
+    response = client.get(url)
+    assert status_of(response) == "hit" and "100 cars a day" in response.content.decode()
+    assert PageEdition.objects.get().token == edition
+
+    workflow.publish_correction(article, newsroom["editor"], comment="We gave the wrong daily output.")
+    response = client.get(url)
+    assert status_of(response) == "miss"
+    page = response.content.decode()
+    assert "120 cars a day" in page and "100 cars a day" not in page
+    assert "We gave the wrong daily output." in page
 
 
 def test_topic_and_author_changes_are_served_at_once(client):

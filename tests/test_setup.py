@@ -26,7 +26,8 @@ from django.core.management import call_command
 
 from articles import accounts, preview, workflow
 from articles.models import Article, ArticleEvent
-from tests.factories import ArticleFactory, SuperuserFactory
+from articles.roles import REVIEWERS
+from tests.factories import ArticleFactory, SuperuserFactory, newsroom_member
 
 REPO = Path(settings.BASE_DIR)
 # Authors, topics and articles in the launch fixture.
@@ -44,6 +45,10 @@ def test_load_launch_twice_keeps_an_editors_edit_and_records_nothing():
     article = Article.objects.get(slug=ALLIANCE_SLUG)
     article.title = "The Alliance, corrected by the desk"
     workflow.save_edit(article, editor, changed_fields=["title"])
+    # A live article's correction reaches readers through review.
+    workflow.submit_correction(article, editor)
+    workflow.approve_correction(article, newsroom_member(REVIEWERS))
+    workflow.publish_correction(article, editor)
     revisions, events = article.history.count(), ArticleEvent.objects.count()
     version = Article.objects.get(pk=article.pk).version
 

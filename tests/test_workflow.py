@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from articles import workflow
-from articles.models import Article, ArticleEvent
+from articles.models import Article, ArticleEvent, Correction
 from articles.roles import AUTHORS, EDITORS, REVIEWERS
 from tests.factories import ArticleFactory, AuthorFactory, newsroom_member
 
@@ -26,10 +26,28 @@ def article_in(status, author_user, **kwargs):
     fields = {"status": status, **kwargs}
     if status in {Status.APPROVED, Status.PUBLISHED}:
         fields["reviewer"] = reviewer or AuthorFactory()
+        fields["approved_hash"] = workflow.content_hash(article)
     if status == Status.PUBLISHED:
         fields.setdefault("published_at", timezone.now() - timedelta(hours=1))
     Article.objects.filter(pk=article.pk).update(**fields)
     article.refresh_from_db()
+    return article
+
+
+def correction_in(status, author_user, maker, **kwargs):
+    """A live article of `author_user` with a correction by `maker` (an editor) in `status`."""
+    article = article_in(Status.PUBLISHED, author_user)
+    edited = Article.objects.get(pk=article.pk)
+    edited.body += "\n\nA corrected figure."
+    workflow.save_edit(edited, maker, changed_fields=["body"])
+    correction = workflow.open_correction(article)
+    fields = {"status": status, **kwargs}
+    if status in {Correction.Status.APPROVED, Correction.Status.PUBLISHED}:
+        fields.setdefault("reviewer", AuthorFactory())
+        fields["approved_hash"] = workflow.content_hash(correction)
+    Correction.objects.filter(pk=correction.pk).update(**fields)
+    article.refresh_from_db()
+    article.test_correction = correction
     return article
 
 
@@ -55,6 +73,12 @@ MATRIX = [
     ("unpublish", Status.PUBLISHED, {"editor", "superuser"}),
     ("archive", Status.PUBLISHED, {"editor", "superuser"}),
     ("archive", Status.DRAFT, {"editor", "superuser"}),
+    # Corrections of a live article: the correction starts in the state named.
+    ("submit_correction", "correction:draft", {"editor", "superuser"}),
+    ("approve_correction", "correction:in_review", {"reviewer", "superuser"}),
+    ("request_correction_changes", "correction:in_review", {"reviewer", "editor", "superuser"}),
+    ("publish_correction", "correction:approved", {"editor", "superuser"}),
+    ("discard_correction", "correction:draft", {"editor", "superuser"}),
 ]
 ROLES = ["anonymous", "author", "other_author", "reviewer", "editor", "superuser"]
 
@@ -68,17 +92,21 @@ def test_the_matrix_covers_every_row_of_the_table():
     ("transition", "start", "allowed"), MATRIX, ids=lambda v: v if isinstance(v, str) else None
 )
 def test_permission_matrix_for_transitions(newsroom, role, transition, start, allowed):
-    article = article_in(start, newsroom["author"])
+    if start.startswith("correction:"):
+        article = correction_in(start.removeprefix("correction:"), newsroom["author"], newsroom["editor"])
+        state = lambda: Correction.objects.get(article=article, pk=article.test_correction.pk).status
+        start = start.removeprefix("correction:")
+    else:
+        article = article_in(start, newsroom["author"])
+        state = lambda: Article.objects.get(pk=article.pk).status
     if role in allowed:
         run(transition, article, newsroom[role])
-        article.refresh_from_db()
-        assert article.status != start
+        assert state() != start
         assert ArticleEvent.objects.filter(article=article).exists()
     else:
         with pytest.raises(workflow.TransitionNotAllowed):
             run(transition, article, newsroom[role])
-        article.refresh_from_db()
-        assert article.status == start
+        assert state() == start
 
 
 NOT_SUBMITTABLE = "Only a draft or an article sent back can be submitted; this one is {}."
@@ -228,14 +256,19 @@ def test_editing_an_approved_article_voids_the_approval(newsroom):
     assert article.events.filter(action=ArticleEvent.Action.APPROVAL_VOIDED).exists()
 
 
-def test_an_editor_corrects_a_published_article_live_and_it_is_recorded(newsroom, client):
+def test_an_editors_correction_of_a_live_article_waits_for_review_and_is_recorded(newsroom, client):
     article = article_in(Status.PUBLISHED, newsroom["author"])
+    published_body = article.body
     article.body = "Corrected figures: 35 new EV models."
     workflow.save_edit(article, newsroom["editor"], changed_fields=["body"])
     article.refresh_from_db()
     assert article.status == Status.PUBLISHED
-    assert "Corrected figures" in client.get(article.get_absolute_url()).content.decode()
-    assert article.events.filter(action=ArticleEvent.Action.CORRECTED, user=newsroom["editor"]).exists()
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert published_body in page and "Corrected figures" not in page
+    assert workflow.open_correction(article).body == "Corrected figures: 35 new EV models."
+    assert article.events.filter(
+        action=ArticleEvent.Action.CORRECTION_STARTED, user=newsroom["editor"]
+    ).exists()
 
 
 def test_an_author_cannot_edit_once_submitted(newsroom):
@@ -318,21 +351,27 @@ def test_notifications_go_to_reviewers_then_to_the_author(newsroom, django_captu
     assert "writer@example.com" not in mail.outbox[0].to
     assert article.title in mail.outbox[0].subject
 
-    for step, expected_subject in [
+    for step, expected_subject, expected_to in [
         (
             lambda: workflow.request_changes(article, newsroom["reviewer"], "Add sources."),
             "Changes requested",
+            ["writer@example.com"],
         ),
-        (lambda: workflow.submit(article, newsroom["author"]), "For review"),
-        (lambda: workflow.approve(article, newsroom["reviewer"]), "Approved"),
-        (lambda: workflow.publish(article, newsroom["editor"]), "Published"),
+        (lambda: workflow.submit(article, newsroom["author"]), "For review", None),
+        (lambda: workflow.approve(article, newsroom["reviewer"]), "Approved", None),
+        (
+            lambda: workflow.publish(article, newsroom["editor"]),
+            "Published",
+            ["writer@example.com", "reviewer@example.com"],
+        ),
     ]:
         mail.outbox.clear()
         with django_capture_on_commit_callbacks(execute=True):
             step()
         assert len(mail.outbox) == 1, expected_subject
         assert mail.outbox[0].subject.startswith(expected_subject)
-    assert mail.outbox[0].to == ["writer@example.com"]
+        if expected_to is not None:
+            assert mail.outbox[0].to == expected_to
 
 
 def test_reviewers_are_told_when_an_approval_is_voided(newsroom, django_capture_on_commit_callbacks):

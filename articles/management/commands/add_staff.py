@@ -57,6 +57,14 @@ class Command(BaseCommand):
             link = set_password_url(user)
             days = settings.PASSWORD_RESET_TIMEOUT // 86400
             self.stdout.write(f"Set the password (one use, valid {days} days): {link}")
+        if not user.email:
+            # The workflow tells people by email: without an address, nobody can tell them.
+            self.stderr.write(
+                self.style.WARNING(
+                    f"Warning: {username} has no email address, so the newsroom cannot tell them when an "
+                    f"article needs them. Add one: manage.py add_staff {username} --role {role} --email ADDRESS"
+                )
+            )
 
     @staticmethod
     def _free_slug(name):
