@@ -27,7 +27,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -39,7 +38,7 @@ from django.views import View
 
 from . import diffs, passages, queues, revisions, workflow
 from .forms import ReviewCommentForm, ReviewDecisionForm
-from .models import Article, Correction, ReviewComment
+from .models import Article, ReviewComment
 
 FIELDS = [(name, passages.FIELD_LABELS[name]) for name in Article.CONTENT_FIELDS]
 # The workflow steps the screen offers (those the workflow opens to this user now).
@@ -122,7 +121,7 @@ class UnderReview:
 
     @classmethod
     def of(cls, article):
-        correction = Correction.objects.open().filter(article=article).first()
+        correction = workflow.open_correction(article)
         if correction is None:
             return cls(article, None, article)
         # The article as readers will see it once the correction is published: its own page,
@@ -321,8 +320,9 @@ class ReviewView(ReviewMixin):
 
 
 class DecisionView(ReviewMixin):
-    """POST: Approve or Request changes, through the workflow; refused when the words changed
-    since the reviewer opened the screen (the form's `content_hash`)."""
+    """POST: Approve or Request changes (of the article, or of its correction), through the
+    workflow, which refuses an approval of words other than those the reviewer saw (the form's
+    `content_hash`, as `seen_hash`): then back to the screen, comparing with what they saw."""
 
     http_method_names = ["post"]
 
@@ -337,20 +337,16 @@ class DecisionView(ReviewMixin):
         if action in SENDING_BACK and not comment:
             comment = self.comments_as_text(article)
         try:
-            with transaction.atomic():
-                # Under the row locks: nobody saves between the comparison and the approval.
-                locked = Article.objects.select_for_update().get(pk=article.pk)
-                correction = Correction.objects.select_for_update().open().filter(article=locked).first()
-                if action in APPROVING and workflow.content_hash(correction or locked) != seen:
-                    changed = self.review_url(article, seen=seen, anchor="changes")
-                    self.tell(
-                        format_html(
-                            'Changed since you opened it: <a href="{}">see what changed</a>.', changed
-                        ),
-                        messages.ERROR,
-                    )
-                    return HttpResponseRedirect(changed)
-                workflow.run_transition(action, article, request.user, comment=comment)
+            # The workflow refuses, under its row lock, words other than those the reviewer saw.
+            extra = {"seen_hash": seen} if action in APPROVING else {}
+            workflow.run_transition(action, article, request.user, comment=comment, **extra)
+        except workflow.ContentChanged:
+            changed = self.review_url(article, seen=seen, anchor="changes")
+            self.tell(
+                format_html('Changed since you opened it: <a href="{}">see what changed</a>.', changed),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(changed)
         except workflow.TransitionNotAllowed as refusal:
             self.tell(str(refusal), messages.ERROR)
             return HttpResponseRedirect(self.review_url(article))

@@ -583,3 +583,34 @@ def test_a_correction_of_a_live_article_is_compared_with_the_live_words(client, 
     assert comment_on(client, article, "eighteen minutes").status_code == 302
     assert comment_on(client, article, "twelve minutes").status_code == 400
     assert Article.objects.get(pk=article.pk).body == BODY  # readers' words untouched
+
+
+def test_a_correction_is_approved_from_the_screen_only_as_seen(client, newsroom):
+    article = ArticleFactory(author=newsroom["author"].author_profile, published=True, body=BODY)
+    edit(article, newsroom["editor"], body=BODY.replace("twelve minutes", "eighteen minutes"))
+    workflow.submit_correction(article, newsroom["editor"])
+    page = login(client, newsroom["reviewer"]).get(review_url(article)).content.decode()
+    assert 'value="approve_correction"' in page and 'value="request_correction_changes"' in page
+    seen = hidden(page, "content_hash")
+
+    correction = workflow.open_correction(article)
+    correction.body = correction.body.replace("eighteen", "nineteen")  # meanwhile, at another desk
+    correction.save()
+    response = client.post(
+        review_url(article, "decide/"), {"action": "approve_correction", "content_hash": seen}, follow=True
+    )
+    assert messages_of(response)[0].startswith("Changed since you opened it")
+    assert "[Removed: eighteen ] [Added: nineteen ]" in text_of(
+        response.content.decode().split('id="changes"')[1]
+    )
+
+    page = response.content.decode()
+    client.post(
+        review_url(article, "decide/"),
+        {"action": "approve_correction", "content_hash": hidden(page, "content_hash")},
+    )
+    correction.refresh_from_db()
+    assert correction.status == correction.Status.APPROVED
+    assert (
+        Article.objects.get(pk=article.pk).body == BODY
+    )  # readers keep the live words until it is published
