@@ -9,19 +9,10 @@ import pytest
 from articles import workflow
 from articles.models import Article
 from articles.roles import AUTHORS, EDITORS, REVIEWERS
-from tests.browser import PHONE, screenshot
-from tests.factories import PASSWORD, ArticleFactory, newsroom_member
+from tests.browser import PHONE, log_in, screenshot
+from tests.factories import ArticleFactory, newsroom_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def log_in(page, base, user):
-    page.context.clear_cookies()
-    page.goto(base + "/admin/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(re.compile(r".*/admin/$"))
 
 
 def test_an_editor_corrects_a_live_article_through_review(live_server, page):

@@ -17,19 +17,12 @@ from django.utils import timezone
 
 from articles import revisions, workflow
 from articles.models import Article, ArticleEvent, Correction, PageEdition
+from tests.admin_pages import admin_url, messages_of
 from tests.factories import ArticleFactory
 
 Status = Article.Status
 pytestmark = pytest.mark.django_db
 LIVE_NOTICE = "Readers see the published version; your changes go to review as a correction."
-
-
-def admin_url(article, suffix="change/"):
-    return f"/admin/articles/article/{article.pk}/{suffix}"
-
-
-def messages_of(response):
-    return [str(message) for message in response.context["messages"]] if response.context else []
 
 
 def live_article(newsroom, **fields):

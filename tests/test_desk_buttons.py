@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from articles import workflow
 from articles.models import Article, ArticleEvent
+from tests.admin_pages import messages_of
 from tests.factories import ArticleFactory, AuthorFactory
 
 Status = Article.Status
@@ -41,10 +42,6 @@ def change_form_data(client, article, **changes):
         data.pop(name, None)
     data.update(changes)
     return {key: value for key, value in data.items() if not key.startswith("initial-")}
-
-
-def messages_of(response):
-    return [str(message) for message in response.context["messages"]]
 
 
 def draft_of(user, **kwargs):

@@ -384,3 +384,24 @@ def test_assigning_a_reviewer_without_an_email_address_says_so(client, newsroom)
         f"Assigned to {name}.",
         f"{name} has no email address: nobody told them, tell them yourself.",
     ]
+
+
+def test_a_correction_made_through_the_workflow_moves_through_the_queues(newsroom):
+    author, reviewer, editor = newsroom["author"], newsroom["reviewer"], newsroom["editor"]
+    article = approved(author, reviewer, "Live and corrected", when=days_ago(3))
+    workflow.publish(article, editor)
+    edited = Article.objects.get(pk=article.pk)
+    edited.body = "The corrected body."
+    workflow.save_edit(edited, editor, changed_fields=["body"])
+    correction = workflow.open_correction(article)
+    assert correction is not None
+    if correction.status == Correction.Status.DRAFT:
+        assert titles(Article.objects.drafts_of(editor)) == ["Live and corrected"]
+        workflow.submit_correction(article, editor)
+    assert titles(Article.objects.awaiting_review(reviewer)) == ["Live and corrected"]
+    assert titles(Article.objects.awaiting_review(editor)) == []  # the editor wrote the new words
+    workflow.approve_correction(article, reviewer)
+    assert titles(Article.objects.awaiting_review(reviewer)) == []
+    assert titles(Article.objects.ready_to_publish()) == ["Live and corrected"]
+    workflow.publish_correction(article, editor)
+    assert titles(Article.objects.ready_to_publish()) == []

@@ -13,20 +13,13 @@ from django.core.management import call_command
 
 from articles import revisions, workflow
 from articles.models import Article, ArticleEvent
+from tests.admin_pages import admin_url, messages_of
 from tests.factories import AuthorFactory
 
 Status = Article.Status
 pytestmark = pytest.mark.django_db
 
 ADD_URL = "/admin/articles/article/add/"
-
-
-def admin_url(article, suffix="change/"):
-    return f"/admin/articles/article/{article.pk}/{suffix}"
-
-
-def messages_of(response):
-    return [str(message) for message in response.context["messages"]] if response.context else []
 
 
 def written_by(author_user, creator, **fields):
