@@ -75,3 +75,13 @@ def parse_env_pairs(pairs):
             raise SystemExit(f"expected KEY=VALUE, got {pair!r}")
         result[key] = value
     return result
+
+
+def redis_server_command(port):
+    """A throwaway redis-server on loopback at `port` that keeps nothing on disk (the fault
+    bench and the tests stop and start their own, never the shared one)."""
+    return [
+        "redis-server",
+        *("--port", str(port), "--bind", "127.0.0.1"),
+        *("--save", "", "--appendonly", "no"),
+    ]

@@ -46,7 +46,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, free_port, loadavg, log
+from bench.common import ROOT, free_port, loadavg, log, redis_server_command
 
 EDITOR = "faults-editor"
 EDITOR_PASSWORD = "faults-run-" + "p" * 30
@@ -218,17 +218,7 @@ class Redis:
 
     def start(self):
         self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
+            redis_server_command(self.port),
             cwd=self.workdir,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

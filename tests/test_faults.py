@@ -19,6 +19,7 @@ from django.db import OperationalError, connection
 
 from articles import admin_saves, workflow
 from articles.models import Article
+from bench.common import redis_server_command
 from tests.factories import PASSWORD, ArticleFactory
 
 SAVE_FAILED = "The database could not be reached while saving"
@@ -51,17 +52,7 @@ class RedisServer:
 
     def start(self):
         self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
+            redis_server_command(self.port),
             cwd=self.workdir,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
