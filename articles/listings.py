@@ -36,10 +36,17 @@ def edition_memo(name, compute):
     token = pagecache.current_edition().token
     digest = hashlib.sha256(name.encode()).hexdigest()[:32]
     key = f"edition-memo:{token}:{digest}"
+    # A reader request reads each value from the cache once (the article page needs the
+    # topics twice: its own and the navigation's).
+    this_request = pagecache.request_memo()
+    if this_request is not None and key in this_request:
+        return this_request[key]
     value = cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value, settings.PAGE_CACHE_TIMEOUT)
+    if this_request is not None:
+        this_request[key] = value
     return value
 
 

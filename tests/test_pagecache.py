@@ -290,6 +290,26 @@ def test_a_reader_request_reads_the_edition_once(client, url):
     assert len(edition_reads(queries.captured_queries)) == 1
 
 
+@pytest.mark.parametrize("page_cache", [True, False])
+def test_a_reader_request_reads_each_remembered_value_from_the_cache_once(client, settings, monkeypatch, page_cache):
+    settings.PAGE_CACHE_ENABLED = page_cache
+    article = ArticleFactory(
+        status=Status.PUBLISHED, published_at=timezone.now() - timedelta(days=1), topics=[TopicFactory()]
+    )
+    client.get(article.get_absolute_url())  # the topics are remembered for this edition
+    looked_up = []
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda key, *args: looked_up.append(key) or real_get(key, *args))
+
+    response = client.get(article.get_absolute_url() + "?from=newsletter")  # not a stored page
+
+    assert status_of(response) == ("miss" if page_cache else None)
+
+    memo_reads = [key for key in looked_up if key.startswith("edition-memo:")]
+    # The article's topics and the navigation's: one value, read once.
+    assert len(memo_reads) == len(set(memo_reads)) == 1
+
+
 def test_not_found_pages_are_not_stored(client):
     assert client.get("/articles/no-such-article/").status_code == 404
     assert status_of(client.get("/articles/no-such-article/")) is None
