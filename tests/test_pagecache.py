@@ -291,7 +291,9 @@ def test_a_reader_request_reads_the_edition_once(client, url):
 
 
 @pytest.mark.parametrize("page_cache", [True, False])
-def test_a_reader_request_reads_each_remembered_value_from_the_cache_once(client, settings, monkeypatch, page_cache):
+def test_a_reader_request_reads_each_remembered_value_from_the_cache_once(
+    client, settings, monkeypatch, page_cache
+):
     settings.PAGE_CACHE_ENABLED = page_cache
     article = ArticleFactory(
         status=Status.PUBLISHED, published_at=timezone.now() - timedelta(days=1), topics=[TopicFactory()]
