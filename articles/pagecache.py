@@ -38,7 +38,7 @@ EDITION_ID = 1
 
 # The edition a reader request is answered under, read at most once per request: the
 # middleware puts an empty dict here for an anonymous GET of a public page, and
-# `current_edition()` keeps what it reads in it (and `request_memo()` what is read under it).
+# `current_edition()` keeps what it reads in it.
 _request_edition = contextvars.ContextVar("request_edition", default=None)
 
 
@@ -73,13 +73,6 @@ def current_edition():
     if remembered is not None:
         remembered["edition"] = edition
     return edition
-
-
-def request_memo():
-    """A dict for values remembered under the edition (`listings.edition_memo`) that this
-    reader request has already read, or None outside a reader request."""
-    remembered = _request_edition.get()
-    return None if remembered is None else remembered.setdefault("memo", {})
 
 
 def advance(*, seen=None):
