@@ -43,8 +43,7 @@ from .models import Article, ReviewComment
 
 FIELDS = [(name, passages.FIELD_LABELS[name]) for name in Article.CONTENT_FIELDS]
 # The workflow steps the screen offers (those the workflow opens to this user now).
-APPROVING = ("approve", "approve_correction")
-SENDING_BACK = ("request_changes", "request_correction_changes")
+APPROVING, SENDING_BACK = ReviewDecisionForm.APPROVING, ReviewDecisionForm.SENDING_BACK
 DECISIONS = (*APPROVING, *SENDING_BACK)
 
 
