@@ -114,6 +114,18 @@ def test_with_redis_down_readers_get_pages_and_editors_log_in(settings, client, 
 
 
 @pytest.fixture
+def an_edit(editor_client, edit_form_data):
+    """A callable: a new article ("Old title", "Old body") and the editor's change form for it,
+    filled in with a new `title` and `body`."""
+
+    def edit(title, body):
+        article = ArticleFactory(title="Old title", body="Old body")
+        return article, edit_form_data(editor_client, article, title=title, body=body)
+
+    return edit
+
+
+@pytest.fixture
 def failing_save(monkeypatch):
     """The next content save loses its database connection, as during a PostgreSQL restart."""
     original = workflow.save_edit
@@ -131,14 +143,10 @@ def failing_save(monkeypatch):
 
 @pytest.mark.django_db
 def test_a_save_that_loses_the_database_shows_the_form_again_with_the_text(
-    editor_client, edit_form_data, failing_save
+    editor_client, an_edit, failing_save
 ):
-    article = ArticleFactory(title="Old title", body="Old body")
-    data = edit_form_data(
-        editor_client,
-        article,
-        title="Sodium batteries, explained",
-        body="A long careful text\n\nthat the editor must not lose.",
+    article, data = an_edit(
+        "Sodium batteries, explained", "A long careful text\n\nthat the editor must not lose."
     )
 
     response = editor_client.post(admin_url(article), data)
@@ -173,15 +181,9 @@ def test_a_new_article_that_loses_the_database_is_not_lost(editor_client, articl
 
 @pytest.mark.django_db
 def test_while_the_database_stays_away_a_plain_page_keeps_the_text_and_sends_it_again(
-    editor_client, edit_form_data, failing_save, monkeypatch
+    editor_client, an_edit, failing_save, monkeypatch
 ):
-    article = ArticleFactory(title="Old title")
-    data = edit_form_data(
-        editor_client,
-        article,
-        title="Kept title",
-        body="Every word\nof this body is kept.",
-    )
+    article, data = an_edit("Kept title", "Every word\nof this body is kept.")
     monkeypatch.setattr(admin_saves, "wait_for_database", lambda: False)
 
     response = editor_client.post(admin_url(article), data)
@@ -213,18 +215,10 @@ def test_a_login_that_meets_a_database_failure_never_echoes_the_password(client,
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a real dropped connection: PostgreSQL only")
-def test_a_save_whose_postgresql_connection_is_killed_keeps_the_text(
-    editor_client, edit_form_data, monkeypatch
-):
+def test_a_save_whose_postgresql_connection_is_killed_keeps_the_text(editor_client, an_edit, monkeypatch):
     import psycopg
 
-    article = ArticleFactory(title="Old title")
-    data = edit_form_data(
-        editor_client,
-        article,
-        title="Written during a restart",
-        body="Text typed while PostgreSQL restarted.",
-    )
+    article, data = an_edit("Written during a restart", "Text typed while PostgreSQL restarted.")
     original = workflow.save_edit
     killed = []
 
