@@ -457,6 +457,11 @@ def _surroundings_sql(article, topic_ids):
     return " UNION ALL ".join(branches), params
 
 
+def _status_is_one_of(choices, *, name):
+    """The database's check that a `status` column holds one of `choices` (a TextChoices)."""
+    return models.CheckConstraint(condition=Q(status__in=choices.values), name=name)
+
+
 class ArticleStatus(models.TextChoices):
     # Only `articles.workflow` moves an article between these. Known as `Article.Status`;
     # defined out here so that `Article.Meta`'s constraints can name it too.
@@ -642,10 +647,7 @@ class Article(models.Model):
                 name="article_reviewer_not_author",
                 violation_error_message="The reviewer cannot be the article's author.",
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=ArticleStatus.values),
-                name="article_status_valid",
-            ),
+            _status_is_one_of(ArticleStatus, name="article_status_valid"),
         ]
 
     def __str__(self):
@@ -931,10 +933,7 @@ class Correction(models.Model):
                 name="correction_published_as_approved",
                 violation_error_message="A correction is published exactly as approved.",
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=CorrectionStatus.values),
-                name="correction_status_valid",
-            ),
+            _status_is_one_of(CorrectionStatus, name="correction_status_valid"),
         ]
 
     def __str__(self):
