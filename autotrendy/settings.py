@@ -183,7 +183,10 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
-USE_I18N = True
+# An English-language magazine: no translation machinery (Django's advice when it is not
+# needed: every date, format and admin string looks the language up otherwise). Dates and
+# numbers keep the English formats.
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
