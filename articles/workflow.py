@@ -247,15 +247,20 @@ def _check_submit(article, user):
         _refuse("Only the article's author or an editor can submit it for review.")
 
 
+def _check_reviewer(article, user, *, what):
+    """The user may review `what` (articles, corrections) of this article."""
+    if not can_review(user):
+        _refuse(f"Only reviewers and editors can review {what}.")
+    if is_author_of(user, article):
+        _refuse("Nobody reviews their own article: another reviewer must do it.")
+
+
 def _check_review(article, user):
     if article.status != Status.IN_REVIEW:
         _refuse(
             f"Only an article in review can be reviewed; this one is {article.get_status_display().lower()}."
         )
-    if not can_review(user):
-        _refuse("Only reviewers and editors can review articles.")
-    if is_author_of(user, article):
-        _refuse("Nobody reviews their own article: another reviewer must do it.")
+    _check_reviewer(article, user, what="articles")
 
 
 def _check_approve(article, user):
@@ -302,6 +307,53 @@ def _check_archive(article, user):
         _refuse("This article is already archived.")
 
 
+# The checks of a live article's correction return it.
+
+
+def _correction(article, *statuses):
+    correction = open_correction(article)
+    if correction is None:
+        _refuse("This article has no correction on its way.")
+    if statuses and correction.status not in statuses:
+        _refuse(f"This correction is {correction.get_status_display().lower()}.")
+    return correction
+
+
+def _check_submit_correction(article, user):
+    correction = _correction(article, CorrectionStatus.DRAFT, CorrectionStatus.CHANGES_REQUESTED)
+    if not (can_edit_any(user) or correction.changed_by.filter(pk=user.pk).exists()):
+        _refuse("Only whoever made the correction or an editor can submit it for review.")
+    return correction
+
+
+def _check_review_correction(article, user):
+    correction = _correction(article, CorrectionStatus.IN_REVIEW)
+    _check_reviewer(article, user, what="corrections")
+    return correction
+
+
+def _check_approve_correction(article, user):
+    correction = _check_review_correction(article, user)
+    _check_not_word_owner(article, user, correction)
+    return correction
+
+
+def _check_publish_correction(article, user):
+    if not can_publish(user):
+        _refuse("Only editors can publish corrections.")
+    correction = _correction(article, CorrectionStatus.APPROVED)
+    if not article.is_live:
+        _refuse("A correction is published onto a live article: publish the article first, or discard it.")
+    return correction
+
+
+def _check_discard_correction(article, user):
+    correction = _correction(article)
+    if not can_edit_any(user):
+        _refuse("Only editors can discard a correction.")
+    return correction
+
+
 # Transitions ---------------------------------------------------------------------------
 
 
@@ -311,26 +363,39 @@ def _locked(article):
     return article
 
 
-def _move(article, user, *, to, action, comment="", fields=()):
-    from_status = article.status
-    article.status = to
-    article._history_user = user if user.is_authenticated else None  # the revision's author
+def _locked_with_correction(article):
+    """_locked, and the article's open correction, if any, re-read under a row lock too."""
+    _locked(article)
+    return Correction.objects.select_for_update().open().filter(article=article).first()
+
+
+def _move(article, user, *, to, action, comment="", fields=(), correction=None):
+    """Move the article, or its `correction` when given, to `to`; record the step on the
+    article's timeline; tell people after commit."""
+    moving = article if correction is None else correction
+    from_status = moving.status
+    moving.status = to
+    moving._history_user = user if user.is_authenticated else None  # the revision's author
     # A transition changes what an open edit form was based on: such a form must not save
     # over it unseen (e.g. an edit of an approved article landing after it was published).
-    article.version += 1
-    article.save(update_fields=["status", "updated_at", "version", *fields])
+    moving.version += 1
+    moving.save(update_fields=["status", "updated_at", "version", *fields])
+    if correction is not None:
+        # The article's edit form shows the correction's words: it was based on them too.
+        article.version += 1
+        Article.objects.filter(pk=article.pk).update(version=article.version)  # readers see no change
     event = ArticleEvent.objects.create(
-        article=article, user=user, action=action, from_status=from_status, to_status=to, comment=comment
+        article=article,
+        correction=correction,
+        user=user,
+        action=action,
+        from_status=from_status,
+        to_status=to if to in Status.values else "",
+        comment=comment,
     )
     # robust: a mail server that is down is logged; the change stands and the user gets no 500.
     transaction.on_commit(lambda: notifications.transition_happened(event), robust=True)
     return event
-
-
-def submit(article, user):
-    with transaction.atomic():
-        _check_submit(_locked(article), user)
-        return _move(article, user, to=Status.IN_REVIEW, action=Action.SUBMITTED)
 
 
 def _reviewer_profile(article, user):
@@ -342,37 +407,91 @@ def _reviewer_profile(article, user):
     return reviewer
 
 
+# The review steps: the same for an article's own words and for a live article's correction.
+
+
+@dataclass(frozen=True)
+class _Words:
+    """Words on their way to readers through review: an article's own until it goes live,
+    then its open correction's. `lock(article)` takes the step's row locks."""
+
+    what: str  # in messages: "an article", "a correction"
+    status: type  # Article.Status or Correction.Status
+    lock: Callable
+
+
+_ARTICLE_WORDS = _Words(what="an article", status=Status, lock=_locked)
+_CORRECTION_WORDS = _Words(what="a correction", status=CorrectionStatus, lock=_locked_with_correction)
+
+# Each review step takes the words, its rule `check(article, user)` (which raises
+# TransitionNotAllowed, or returns the correction the step moves; None: the article) and the
+# ArticleEvent.Action it records.
+
+
+def _submit_words(words, article, user, *, check, action):
+    with transaction.atomic():
+        words.lock(article)
+        correction = check(article, user)
+        return _move(article, user, to=words.status.IN_REVIEW, action=action, correction=correction)
+
+
+def _approve_words(words, article, user, comment, seen_hash, *, check, action):
+    with transaction.atomic():
+        words.lock(article)
+        correction = check(article, user)
+        approved = article if correction is None else correction
+        _check_seen(approved, seen_hash)
+        approved.reviewer = _reviewer_profile(article, user)
+        approved.approved_at = timezone.now()
+        approved.approved_hash = content_hash(approved)
+        return _move(
+            article,
+            user,
+            to=words.status.APPROVED,
+            action=action,
+            comment=comment,
+            fields=["reviewer", "approved_at", "approved_hash"],
+            correction=correction,
+        )
+
+
+def _request_changes_to_words(words, article, user, comment, *, check, action):
+    if not (comment or "").strip():
+        raise TransitionNotAllowed(
+            f"Say what needs to change: a comment is required to send {words.what} back."
+        )
+    with transaction.atomic():
+        words.lock(article)
+        correction = check(article, user)
+        return _move(
+            article,
+            user,
+            to=words.status.CHANGES_REQUESTED,
+            action=action,
+            comment=comment.strip(),
+            correction=correction,
+        )
+
+
+# The article's steps ---------------------------------------------------------------------
+
+
+def submit(article, user):
+    return _submit_words(_ARTICLE_WORDS, article, user, check=_check_submit, action=Action.SUBMITTED)
+
+
 def approve(article, user, comment="", seen_hash=None):
     """Approve the article's words. With `seen_hash` (the `content_hash` of the words the
     reviewer read), refused with ContentChanged if they changed since."""
-    with transaction.atomic():
-        _check_approve(_locked(article), user)
-        _check_seen(article, seen_hash)
-        article.reviewer = _reviewer_profile(article, user)
-        article.approved_at = timezone.now()
-        article.approved_hash = content_hash(article)
-        return _move(
-            article,
-            user,
-            to=Status.APPROVED,
-            action=Action.APPROVED,
-            comment=comment,
-            fields=["reviewer", "approved_at", "approved_hash"],
-        )
+    return _approve_words(
+        _ARTICLE_WORDS, article, user, comment, seen_hash, check=_check_approve, action=Action.APPROVED
+    )
 
 
 def request_changes(article, user, comment):
-    if not (comment or "").strip():
-        raise TransitionNotAllowed("Say what needs to change: a comment is required to send an article back.")
-    with transaction.atomic():
-        _check_review(_locked(article), user)
-        return _move(
-            article,
-            user,
-            to=Status.CHANGES_REQUESTED,
-            action=Action.CHANGES_REQUESTED,
-            comment=comment.strip(),
-        )
+    return _request_changes_to_words(
+        _ARTICLE_WORDS, article, user, comment, check=_check_review, action=Action.CHANGES_REQUESTED
+    )
 
 
 def publish(article, user, at=None):
@@ -405,16 +524,16 @@ def unpublish(article, user, comment=""):
 def archive(article, user):
     """Retire the article for good; a correction still on its way is discarded with it."""
     with transaction.atomic():
-        _check_archive(_locked(article), user)
-        correction = Correction.objects.select_for_update().open().filter(article=article).first()
+        correction = _locked_with_correction(article)
+        _check_archive(article, user)
         if correction is not None:
-            _move_correction(
+            _move(
                 article,
-                correction,
                 user,
                 to=CorrectionStatus.DISCARDED,
                 action=Action.CORRECTION_DISCARDED,
                 comment="Discarded with the article.",
+                correction=correction,
             )
         return _move(article, user, to=Status.ARCHIVED, action=Action.ARCHIVED)
 
@@ -422,127 +541,34 @@ def archive(article, user):
 # Corrections of live articles ------------------------------------------------------------
 
 
-def _correction(article, *statuses):
-    correction = open_correction(article)
-    if correction is None:
-        _refuse("This article has no correction on its way.")
-    if statuses and correction.status not in statuses:
-        _refuse(f"This correction is {correction.get_status_display().lower()}.")
-    return correction
-
-
-def _check_submit_correction(article, user):
-    correction = _correction(article, CorrectionStatus.DRAFT, CorrectionStatus.CHANGES_REQUESTED)
-    if not (can_edit_any(user) or correction.changed_by.filter(pk=user.pk).exists()):
-        _refuse("Only whoever made the correction or an editor can submit it for review.")
-    return correction
-
-
-def _check_review_correction(article, user):
-    correction = _correction(article, CorrectionStatus.IN_REVIEW)
-    if not can_review(user):
-        _refuse("Only reviewers and editors can review corrections.")
-    if is_author_of(user, article):
-        _refuse("Nobody reviews their own article: another reviewer must do it.")
-    return correction
-
-
-def _check_approve_correction(article, user):
-    correction = _check_review_correction(article, user)
-    _check_not_word_owner(article, user, correction)
-    return correction
-
-
-def _check_publish_correction(article, user):
-    if not can_publish(user):
-        _refuse("Only editors can publish corrections.")
-    correction = _correction(article, CorrectionStatus.APPROVED)
-    if not article.is_live:
-        _refuse("A correction is published onto a live article: publish the article first, or discard it.")
-    return correction
-
-
-def _check_discard_correction(article, user):
-    correction = _correction(article)
-    if not can_edit_any(user):
-        _refuse("Only editors can discard a correction.")
-    return correction
-
-
-def _locked_correction(article):
-    _locked(article)
-    correction = Correction.objects.select_for_update().open().filter(article=article).first()
-    return correction
-
-
-def _move_correction(article, correction, user, *, to, action, comment="", fields=()):
-    """Move the correction to `to`, record the step on the article's timeline, tell people."""
-    from_status = correction.status
-    correction.status = to
-    correction.version += 1
-    correction._history_user = user if user.is_authenticated else None
-    correction.save(update_fields=["status", "updated_at", "version", *fields])
-    # An open edit form was based on the correction as it was (see _move).
-    article.version += 1
-    Article.objects.filter(pk=article.pk).update(version=article.version)  # readers see no change
-    event = ArticleEvent.objects.create(
-        article=article,
-        correction=correction,
-        user=user,
-        action=action,
-        from_status=from_status,
-        to_status=to if to in Status.values else "",
-        comment=comment,
-    )
-    transaction.on_commit(lambda: notifications.transition_happened(event), robust=True)
-    return event
-
-
 def submit_correction(article, user):
-    with transaction.atomic():
-        _locked_correction(article)
-        correction = _check_submit_correction(article, user)
-        return _move_correction(
-            article, correction, user, to=CorrectionStatus.IN_REVIEW, action=Action.CORRECTION_SUBMITTED
-        )
+    return _submit_words(
+        _CORRECTION_WORDS, article, user, check=_check_submit_correction, action=Action.CORRECTION_SUBMITTED
+    )
 
 
 def approve_correction(article, user, comment="", seen_hash=None):
     """Approve a correction's words (`seen_hash`: as in `approve`)."""
-    with transaction.atomic():
-        _locked_correction(article)
-        correction = _check_approve_correction(article, user)
-        _check_seen(correction, seen_hash)
-        correction.reviewer = _reviewer_profile(article, user)
-        correction.approved_at = timezone.now()
-        correction.approved_hash = content_hash(correction)
-        return _move_correction(
-            article,
-            correction,
-            user,
-            to=CorrectionStatus.APPROVED,
-            action=Action.CORRECTION_APPROVED,
-            comment=comment,
-            fields=["reviewer", "approved_at", "approved_hash"],
-        )
+    return _approve_words(
+        _CORRECTION_WORDS,
+        article,
+        user,
+        comment,
+        seen_hash,
+        check=_check_approve_correction,
+        action=Action.CORRECTION_APPROVED,
+    )
 
 
 def request_correction_changes(article, user, comment):
-    if not (comment or "").strip():
-        raise TransitionNotAllowed(
-            "Say what needs to change: a comment is required to send a correction back."
-        )
-    with transaction.atomic():
-        _locked_correction(article)
-        correction = _check_review_correction(article, user)
-        return _move_correction(
-            article,
-            correction,
-            user,
-            to=CorrectionStatus.CHANGES_REQUESTED,
-            action=Action.CORRECTION_CHANGES_REQUESTED,
-            comment=comment.strip(),
-        )
+    return _request_changes_to_words(
+        _CORRECTION_WORDS,
+        article,
+        user,
+        comment,
+        check=_check_review_correction,
+        action=Action.CORRECTION_CHANGES_REQUESTED,
+    )
 
 
 def publish_correction(article, user, comment=""):
@@ -552,7 +578,7 @@ def publish_correction(article, user, comment=""):
     (`comment`, when given, replaces the drafted one), joins the article's corrections log.
     The reviewer who approved the new words becomes the article's "Reviewed by"."""
     with transaction.atomic():
-        _locked_correction(article)
+        _locked_with_correction(article)
         correction = _check_publish_correction(article, user)
         _check_words_as_approved(correction)
         now = timezone.now()
@@ -572,29 +598,29 @@ def publish_correction(article, user, comment=""):
         correction.published_at = now
         correction.published_by = user
         correction.published_hash = content_hash(article)
-        return _move_correction(
+        return _move(
             article,
-            correction,
             user,
             to=CorrectionStatus.PUBLISHED,
             action=Action.CORRECTION_PUBLISHED,
             comment=correction.note,
             fields=["note", "published_at", "published_by", "published_hash"],
+            correction=correction,
         )
 
 
 def discard_correction(article, user, comment=""):
     """Drop the correction on its way: readers keep the published words."""
     with transaction.atomic():
-        _locked_correction(article)
+        _locked_with_correction(article)
         correction = _check_discard_correction(article, user)
-        return _move_correction(
+        return _move(
             article,
-            correction,
             user,
             to=CorrectionStatus.DISCARDED,
             action=Action.CORRECTION_DISCARDED,
             comment=(comment or "").strip(),
+            correction=correction,
         )
 
 

@@ -85,3 +85,40 @@ def redis_server_command(port):
         *("--port", str(port), "--bind", "127.0.0.1"),
         *("--save", "", "--appendonly", "no"),
     ]
+
+
+def port_open(port, timeout=0.2):
+    """Whether something on loopback accepts connections at `port`."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+class RedisServer:
+    """A throwaway redis-server (redis_server_command) on a free port, to stop and start again."""
+
+    def __init__(self, workdir):
+        self.port = free_port()
+        self.workdir = workdir
+        self.process = None
+
+    def start(self, within=10):
+        self.process = subprocess.Popen(
+            redis_server_command(self.port),
+            cwd=self.workdir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + within
+        while not port_open(self.port):
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"redis-server did not start within {within} s")
+            time.sleep(0.05)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)

@@ -46,7 +46,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, free_port, loadavg, log, redis_server_command
+from bench.common import ROOT, RedisServer, free_port, loadavg, log
 
 EDITOR = "faults-editor"
 EDITOR_PASSWORD = "faults-run-" + "p" * 30
@@ -208,46 +208,6 @@ for number in range({EDITORS}):
             )
         ]
     return f"/articles/{article_path}/", desk_ids
-
-
-class Redis:
-    def __init__(self, workdir):
-        self.port = free_port()
-        self.workdir = workdir
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            redis_server_command(self.port),
-            cwd=self.workdir,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for(lambda: port_open(self.port), "redis-server", 10)
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
-
-
-def port_open(port):
-    import socket
-
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
-
-
-def wait_for(ready, what, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if ready():
-            return
-        time.sleep(0.1)
-    raise SystemExit(f"{what} did not start within {seconds} s")
 
 
 @contextmanager
@@ -812,7 +772,7 @@ def main(argv=None):
 
     started_at, load_start = datetime.now(UTC), loadavg()
     workdir = Path(tempfile.mkdtemp(prefix="autotrendy-faults-"))
-    redis = Redis(workdir)
+    redis = RedisServer(workdir)
     redis.start()
     try:
         env = django_env(options, redis.port, workdir)

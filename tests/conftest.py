@@ -7,7 +7,9 @@ import pytest
 from django.contrib.auth.models import Group
 from PIL import Image
 
+from articles.models import Article
 from articles.roles import AUTHORS, EDITORS, REVIEWERS
+from tests.admin_pages import admin_url
 from tests.factories import (
     PASSWORD,
     AuthorFactory,
@@ -167,6 +169,25 @@ def article_form_data(db):
             data["status"] = "draft"
         data.update(overrides)
         return data
+
+    return build
+
+
+@pytest.fixture
+def edit_form_data(article_form_data):
+    """A callable giving POST data for an edit of `article` in the Article admin: the fields of
+    article_form_data with the article's author and slug, and the version its form was opened
+    at (as an editor's browser sends it), then `overrides`."""
+
+    def build(client, article, **overrides):
+        return article_form_data(
+            client,
+            author=article.author,
+            url=admin_url(article),
+            slug=article.slug,
+            expected_version=str(Article.objects.get(pk=article.pk).version),
+            **overrides,
+        )
 
     return build
 

@@ -152,7 +152,7 @@ def test_the_slug_is_prepopulated_from_the_title(editor_client):
     assert "#id_title" in constants
 
 
-def test_created_and_updated_are_shown_but_not_editable(editor_client, article_form_data):
+def test_created_and_updated_are_shown_but_not_editable(editor_client, edit_form_data):
     article = ArticleFactory()
     created_at, updated_at = article.created_at, article.updated_at
 
@@ -162,15 +162,12 @@ def test_created_and_updated_are_shown_but_not_editable(editor_client, article_f
         assert f'name="{field}"' not in page
         assert f"field-{field}" in page
 
-    data = article_form_data(
+    data = edit_form_data(
         editor_client,
-        author=article.author,
-        url=change_url(article),
-        slug=article.slug,
+        article,
         title="A new title",
         created_at="2001-01-01 00:00:00",
         updated_at="2001-01-01 00:00:00",
-        expected_version=str(getattr(article, "version", "")),
     )
     response = editor_client.post(change_url(article), data)
 

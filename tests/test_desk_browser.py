@@ -10,20 +10,27 @@ from django.utils import timezone
 from articles import assignments, workflow
 from articles.models import Article, ArticleEvent
 from articles.roles import AUTHORS, EDITORS, REVIEWERS
-from tests.browser import screenshot
-from tests.factories import PASSWORD, ArticleFactory, AuthorFactory, newsroom_member
+from tests.browser import log_in, screenshot
+from tests.factories import ArticleFactory, AuthorFactory, newsroom_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 Status = Article.Status
 
 
-def log_in(page, base, user):
-    page.context.clear_cookies()
-    page.goto(base + "/admin/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(re.compile(r".*/admin/$"))
+@pytest.fixture
+def author(transactional_db):
+    return newsroom_member(AUTHORS, username="lena", byline="Lena Writer")
+
+
+@pytest.fixture
+def reviewer(transactional_db):
+    # The editor assigns reviews to him by this name.
+    return newsroom_member(REVIEWERS, username="asaf", byline="Asaf Kedem")
+
+
+@pytest.fixture
+def editor(transactional_db):
+    return newsroom_member(EDITORS, username="erin", byline="Erin Editor")
 
 
 def submitted_days_ago(user, title, days):
@@ -37,10 +44,8 @@ def queue(page, name):
     return page.locator(f"section.queue--{name}")
 
 
-def test_the_author_finds_their_drafts_and_submit_keeps_the_edits(live_server, page):
+def test_the_author_finds_their_drafts_and_submit_keeps_the_edits(live_server, page, author, reviewer):
     base = live_server.url
-    author = newsroom_member(AUTHORS, username="lena", byline="Lena Writer")
-    reviewer = newsroom_member(REVIEWERS, username="ravi", byline="Ravi Reviewer")
     draft = ArticleFactory(
         author=author.author_profile, created_by=author, title="Charging at home", body="Old body."
     )
@@ -77,11 +82,8 @@ def test_the_author_finds_their_drafts_and_submit_keeps_the_edits(live_server, p
     screenshot(page, "queues-author-3-landed-on-drafts")
 
 
-def test_the_reviewer_works_through_the_review_queue(live_server, page):
+def test_the_reviewer_works_through_the_review_queue(live_server, page, author, reviewer, editor):
     base = live_server.url
-    author = newsroom_member(AUTHORS, username="lena", byline="Lena Writer")
-    reviewer = newsroom_member(REVIEWERS, username="asaf", byline="Asaf Kedem")
-    editor = newsroom_member(EDITORS, username="erin", byline="Erin Editor")
     submitted_days_ago(author, "Waiting one day", 1)
     oldest = submitted_days_ago(author, "Waiting three days", 3)
     assigned = submitted_days_ago(author, "Assigned to Asaf", 2)
@@ -121,11 +123,8 @@ def test_the_reviewer_works_through_the_review_queue(live_server, page):
     screenshot(page, "queues-reviewer-3-back-on-the-queue")
 
 
-def test_the_editor_publishes_assigns_and_confirms_an_unpublish(live_server, page):
+def test_the_editor_publishes_assigns_and_confirms_an_unpublish(live_server, page, author, reviewer, editor):
     base = live_server.url
-    author = newsroom_member(AUTHORS, username="lena", byline="Lena Writer")
-    reviewer = newsroom_member(REVIEWERS, username="asaf", byline="Asaf Kedem")
-    editor = newsroom_member(EDITORS, username="erin", byline="Erin Editor")
     ready = submitted_days_ago(author, "Ready to go", 2)
     workflow.approve(ready, reviewer)
     scheduled = submitted_days_ago(author, "Out on Friday", 3)

@@ -9,8 +9,6 @@ that loses it (articles.admin_saves). bench/faults.py does the same under load, 
 import logging
 import os
 import shutil
-import socket
-import subprocess
 import time
 
 import pytest
@@ -19,16 +17,11 @@ from django.db import OperationalError, connection
 
 from articles import admin_saves, workflow
 from articles.models import Article
-from bench.common import redis_server_command
+from bench.common import RedisServer, free_port
+from tests.admin_pages import admin_url
 from tests.factories import PASSWORD, ArticleFactory
 
 SAVE_FAILED = "The database could not be reached while saving"
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def redis_cache(port, **options):
@@ -40,36 +33,6 @@ def redis_cache(port, **options):
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25, **options},
         }
     }
-
-
-class RedisServer:
-    """A redis-server of our own on a free port (never the shared one), to stop and start."""
-
-    def __init__(self, workdir):
-        self.port = free_port()
-        self.workdir = workdir
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            redis_server_command(self.port),
-            cwd=self.workdir,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        pytest.fail("redis-server did not start")
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
 
 
 @pytest.fixture
@@ -150,8 +113,16 @@ def test_with_redis_down_readers_get_pages_and_editors_log_in(settings, client, 
 # A save that meets a database failure keeps the editor's text
 
 
-def change_url(article):
-    return f"/admin/articles/article/{article.pk}/change/"
+@pytest.fixture
+def an_edit(editor_client, edit_form_data):
+    """A callable: a new article ("Old title", "Old body") and the editor's change form for it,
+    filled in with a new `title` and `body`."""
+
+    def edit(title, body):
+        article = ArticleFactory(title="Old title", body="Old body")
+        return article, edit_form_data(editor_client, article, title=title, body=body)
+
+    return edit
 
 
 @pytest.fixture
@@ -172,20 +143,13 @@ def failing_save(monkeypatch):
 
 @pytest.mark.django_db
 def test_a_save_that_loses_the_database_shows_the_form_again_with_the_text(
-    editor_client, article_form_data, failing_save
+    editor_client, an_edit, failing_save
 ):
-    article = ArticleFactory(title="Old title", body="Old body")
-    data = article_form_data(
-        editor_client,
-        author=article.author,
-        url=change_url(article),
-        slug=article.slug,
-        title="Sodium batteries, explained",
-        body="A long careful text\n\nthat the editor must not lose.",
-        expected_version=str(getattr(article, "version", "")),
+    article, data = an_edit(
+        "Sodium batteries, explained", "A long careful text\n\nthat the editor must not lose."
     )
 
-    response = editor_client.post(change_url(article), data)
+    response = editor_client.post(admin_url(article), data)
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -196,7 +160,7 @@ def test_a_save_that_loses_the_database_shows_the_form_again_with_the_text(
     assert (article.title, article.body) == ("Old title", "Old body")
 
     # Saving again, once the database is back, goes through.
-    again = editor_client.post(change_url(article), data)
+    again = editor_client.post(admin_url(article), data)
     assert again.status_code == 302, again.content.decode()[:3000]
     article.refresh_from_db()
     assert article.title == "Sodium batteries, explained"
@@ -217,21 +181,12 @@ def test_a_new_article_that_loses_the_database_is_not_lost(editor_client, articl
 
 @pytest.mark.django_db
 def test_while_the_database_stays_away_a_plain_page_keeps_the_text_and_sends_it_again(
-    editor_client, article_form_data, failing_save, monkeypatch
+    editor_client, an_edit, failing_save, monkeypatch
 ):
-    article = ArticleFactory(title="Old title")
-    data = article_form_data(
-        editor_client,
-        author=article.author,
-        url=change_url(article),
-        slug=article.slug,
-        title="Kept title",
-        body="Every word\nof this body is kept.",
-        expected_version=str(getattr(article, "version", "")),
-    )
+    article, data = an_edit("Kept title", "Every word\nof this body is kept.")
     monkeypatch.setattr(admin_saves, "wait_for_database", lambda: False)
 
-    response = editor_client.post(change_url(article), data)
+    response = editor_client.post(admin_url(article), data)
 
     page = response.content.decode()
     assert response.status_code == 503
@@ -239,7 +194,7 @@ def test_while_the_database_stays_away_a_plain_page_keeps_the_text_and_sends_it_
     assert SAVE_FAILED in page
     assert '<textarea id="field-' in page and "Every word\nof this body is kept.</textarea>" in page
     assert 'value="Kept title"' in page
-    assert f'action="{change_url(article)}"' in page
+    assert f'action="{admin_url(article)}"' in page
     assert "password" not in page.lower()
     assert "<script" not in page and "style=" not in page  # CSP-clean
 
@@ -260,21 +215,10 @@ def test_a_login_that_meets_a_database_failure_never_echoes_the_password(client,
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a real dropped connection: PostgreSQL only")
-def test_a_save_whose_postgresql_connection_is_killed_keeps_the_text(
-    editor_client, article_form_data, monkeypatch
-):
+def test_a_save_whose_postgresql_connection_is_killed_keeps_the_text(editor_client, an_edit, monkeypatch):
     import psycopg
 
-    article = ArticleFactory(title="Old title")
-    data = article_form_data(
-        editor_client,
-        author=article.author,
-        url=change_url(article),
-        slug=article.slug,
-        title="Written during a restart",
-        body="Text typed while PostgreSQL restarted.",
-        expected_version=str(getattr(article, "version", "")),
-    )
+    article, data = an_edit("Written during a restart", "Text typed while PostgreSQL restarted.")
     original = workflow.save_edit
     killed = []
 
@@ -293,13 +237,13 @@ def test_a_save_whose_postgresql_connection_is_killed_keeps_the_text(
 
     monkeypatch.setattr(workflow, "save_edit", save_edit)
 
-    response = editor_client.post(change_url(article), data)
+    response = editor_client.post(admin_url(article), data)
 
     assert killed
     page = response.content.decode()
     assert response.status_code == 200, page[:2000]
     assert SAVE_FAILED in page and "Text typed while PostgreSQL restarted." in page
-    again = editor_client.post(change_url(article), data)
+    again = editor_client.post(admin_url(article), data)
     assert again.status_code == 302
     article.refresh_from_db()
     assert article.title == "Written during a restart"

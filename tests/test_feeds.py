@@ -47,33 +47,24 @@ def feed_articles():
     grace = AuthorFactory(name="Grace Hopper", slug="grace-hopper")
     batteries = TopicFactory(name="Batteries", slug="batteries")
     policy = TopicFactory(name="Policy", slug="policy")
-    older = ArticleFactory(
-        published=True,
-        title="Older battery news",
-        slug="older-battery-news",
-        published_at=now - timedelta(days=3),
+
+    def published(title, slug, *, days_ago, **fields):
+        return ArticleFactory(
+            published=True, title=title, slug=slug, published_at=now - timedelta(days=days_ago), **fields
+        )
+
+    older = published("Older battery news", "older-battery-news", days_ago=3, author=ada, topics=[batteries])
+    newer = published(
+        "Solid-state batteries arrive",
+        "solid-state-batteries-arrive",
+        days_ago=1,
         author=ada,
-        topics=[batteries],
-    )
-    newer = ArticleFactory(
-        published=True,
-        title="Solid-state batteries arrive",
-        slug="solid-state-batteries-arrive",
+        topics=[batteries, policy],
         standfirst="Carmakers promise more range.",
         body=BODY,
         take="Believe it when it ships.",
-        published_at=now - timedelta(days=1),
-        author=ada,
-        topics=[batteries, policy],
     )
-    other = ArticleFactory(
-        published=True,
-        title="Tariffs, again",
-        slug="tariffs-again",
-        published_at=now - timedelta(days=2),
-        author=grace,
-        topics=[policy],
-    )
+    other = published("Tariffs, again", "tariffs-again", days_ago=2, author=grace, topics=[policy])
     draft = ArticleFactory(draft=True, title="A draft about batteries", author=ada, topics=[batteries])
     future = ArticleFactory(future=True, title="Scheduled battery story", author=ada, topics=[batteries])
     return {

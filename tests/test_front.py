@@ -14,41 +14,28 @@ import io
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 from PIL import Image
 
+from bench.common import free_port
 from deploy.serve import find_nginx
+from tests.processes import REPO, newsroom_script
 
-REPO = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT = 180  # collectstatic and migrate on a busy two-core machine
 NEW_TITLE = "Solid-state batteries reach the front"
 NEW_SLUG = "solid-state-batteries-reach-the-front"
 OLD_TITLE = "Charging stations double along the motorways"
 
 # Three newsroom members, one published article and one approved, all through the workflow.
-NEWSROOM = textwrap.dedent(
+NEWSROOM = newsroom_script(
     f"""
-    from django.contrib.auth.models import Group, User
-    from articles import workflow
-    from articles.models import Article, Author
-
-    def member(username, group):
-        user = User.objects.create_user(username, is_staff=True)
-        user.groups.add(Group.objects.get(name=group))
-        Author.objects.create(user=user, name=username.title(), slug=username)
-        return user
-
-    author, reviewer = member("ana", "Authors"), member("rui", "Reviewers")
-    editor = member("eda", "Editors")
     for title, slug in [({OLD_TITLE!r}, "charging-stations"), ({NEW_TITLE!r}, {NEW_SLUG!r})]:
         article = Article.objects.create(
             title=title, slug=slug, standfirst="For the front test.", body="Some text.",
@@ -205,12 +192,6 @@ class Front:
             text = path.read_text(errors="replace") if path.exists() else "(none)"
             parts.append(f"--- {path.name} (last {lines} lines)\n" + "\n".join(text.splitlines()[-lines:]))
         return "\n".join(parts)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def alive(pid):

@@ -21,6 +21,7 @@ from PIL import Image, ImageCms
 from articles.images.encoding import FORMATS
 from articles.images.renditions import rendition_files
 from articles.models import Article, Author
+from tests.admin_pages import admin_url
 from tests.conftest import ARTICLE_ADD_URL, make_image_bytes
 from tests.factories import ArticleFactory, AuthorFactory, TopicFactory
 from tests.pictures import images_on, srcset_widths
@@ -149,7 +150,7 @@ def test_a_file_pillow_cannot_read_gets_no_renditions_and_no_error(caplog):
     assert "Pillow cannot read it" in caplog.text
 
 
-def test_renditions_are_made_once_not_on_every_save(monkeypatch, editor_client, article_form_data):
+def test_renditions_are_made_once_not_on_every_save(monkeypatch, editor_client, edit_form_data):
     article = published_with_cover("JPEG", size=(2000, 1000))
     files = sorted(media_path(name) for name in rendition_files(article.cover_renditions))
     mtimes = [path.stat().st_mtime_ns for path in files]
@@ -162,17 +163,10 @@ def test_renditions_are_made_once_not_on_every_save(monkeypatch, editor_client, 
     article.save()
     # And an edit in the admin that keeps the cover (and saves the live article: not its
     # words, which would wait in a correction, but the cover's text).
-    url = f"/admin/articles/article/{article.pk}/change/"
-    data = article_form_data(
-        editor_client,
-        author=article.author,
-        url=url,
-        title="A new title",
-        slug=article.slug,
-        cover_alt="Another description of the cover",
-        expected_version=str(Article.objects.get(pk=article.pk).version),
+    data = edit_form_data(
+        editor_client, article, title="A new title", cover_alt="Another description of the cover"
     )
-    response = editor_client.post(url, data)
+    response = editor_client.post(admin_url(article), data)
 
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Article.objects.get(pk=article.pk).cover_alt == "Another description of the cover"

@@ -19,20 +19,19 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import textwrap
 import time
 import urllib.parse
 import uuid
-from pathlib import Path
 
 import pytest
 from django.db import connection
 from PIL import Image
 
+from bench.common import free_port, port_open, redis_server_command
 from deploy.serve import find_nginx
+from tests.processes import REPO, newsroom_script, run_python
 
 pytestmark = [
     pytest.mark.postgres,
@@ -42,30 +41,18 @@ pytestmark = [
     ),
 ]
 
-REPO = Path(__file__).resolve().parent.parent
 BUCKET = "autotrendy-media"
 STARTUP_TIMEOUT = 180
 PASSWORD = "a-long-test-password-for-the-nodes"
 TITLE = "Two nodes, one magazine"
 SLUG = "two-nodes-one-magazine"
 
-NEWSROOM = textwrap.dedent(
+NEWSROOM = newsroom_script(
     f"""
-    from django.contrib.auth.models import Group, User
     from django.core.files.base import ContentFile
     from PIL import Image
     import io
-    from articles import workflow
-    from articles.models import Article, Author
 
-    def member(username, group):
-        user = User.objects.create_user(username, password={PASSWORD!r}, is_staff=True)
-        user.groups.add(Group.objects.get(name=group))
-        Author.objects.create(user=user, name=username.title(), slug=username)
-        return user
-
-    author, reviewer = member("ana", "Authors"), member("rui", "Reviewers")
-    editor = member("eda", "Editors")
     article = Article.objects.create(
         title={TITLE!r}, slug={SLUG!r}, standfirst="Shared by every node.",
         body="Before the image.", author=author.author_profile, cover_alt="A title card",
@@ -76,14 +63,9 @@ NEWSROOM = textwrap.dedent(
     workflow.submit(article, author)
     workflow.approve(article, reviewer)
     print("ARTICLE", article.pk, flush=True)
-    """
+    """,
+    password=PASSWORD,
 )
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for_port(port, *, process, what, logs, timeout=STARTUP_TIMEOUT):
@@ -91,11 +73,9 @@ def wait_for_port(port, *, process, what, logs, timeout=STARTUP_TIMEOUT):
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"{what} stopped while starting (exit {process.returncode})\n{logs()}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        if port_open(port, timeout=0.5):
             return
-        except OSError:
-            time.sleep(0.2)
+        time.sleep(0.2)
     pytest.fail(f"{what} did not start within {timeout} s\n{logs()}")
 
 
@@ -275,17 +255,7 @@ class Cluster:
         ).create_bucket(Bucket=BUCKET)
         self.start(
             "redis",
-            [
-                "redis-server",
-                "--port",
-                str(self.ports["redis"]),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
+            redis_server_command(self.ports["redis"]),
             self.ports["redis"],
         )
         with psycopg.connect(**self.admin_dsn, autocommit=True) as admin:
@@ -331,15 +301,7 @@ class Cluster:
             )
 
     def run_script(self, code):
-        result = subprocess.run(
-            [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
-            cwd=REPO,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        result = run_python(["manage.py", "shell", "--no-imports", "-c", code], env=self.env, timeout=120)
         assert result.returncode == 0, f"{result.stdout}\n{result.stderr}\n{self.logs()}"
         return result.stdout
 

@@ -335,27 +335,24 @@ def live_article(newsroom, title):
     )
 
 
+def correction_of(article, status, *, by, **fields):
+    """A correction of the live `article`, written by `by`, in `status`."""
+    return Correction.objects.create(
+        article=article, title="Corrected", standfirst="S", body="B", status=status, created_by=by, **fields
+    )
+
+
 def test_corrections_wait_for_review_and_publication_with_their_article(client, newsroom):
     editor = newsroom["editor"]
     in_review = live_article(newsroom, "Corrected and in review")
     with time_machine.travel(days_ago(2), tick=False):
-        Correction.objects.create(
-            article=in_review,
-            title="Corrected",
-            standfirst="S",
-            body="B",
-            status="in_review",
-            created_by=editor,
-        )
+        correction_of(in_review, "in_review", by=editor)
         ArticleEvent.objects.create(article=in_review, user=editor, action="correction_submitted")
     approved_fix = live_article(newsroom, "Correction approved")
-    Correction.objects.create(
-        article=approved_fix,
-        title="Fixed",
-        standfirst="S",
-        body="B",
-        status="approved",
-        created_by=editor,
+    correction_of(
+        approved_fix,
+        "approved",
+        by=editor,
         reviewer=newsroom["reviewer"].author_profile,
         approved_hash="0" * 64,
     )

@@ -276,11 +276,16 @@ def open_new_article(page, live_server, text="First paragraph.\n\nSecond paragra
     )
 
 
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_a_refused_upload_shows_the_servers_reason_and_leaves_the_text_alone(live_server, page, writer):
+@pytest.fixture
+def new_article(live_server, page, writer):
+    """Dana, logged in, on a new article (open_new_article): where the upload tests begin."""
     log_in(page, live_server, "dana")
     open_new_article(page, live_server)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_upload_shows_the_servers_reason_and_leaves_the_text_alone(page, new_article):
 
     drop(page, "minutes.png", b"meeting minutes, not a picture\n" * 10)
 
@@ -303,9 +308,7 @@ def test_a_refused_upload_shows_the_servers_reason_and_leaves_the_text_alone(liv
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_dropped_image_shows_progress_then_asks_for_its_alt_text(live_server, page, writer):
-    log_in(page, live_server, "dana")
-    open_new_article(page, live_server)
+def test_a_dropped_image_shows_progress_then_asks_for_its_alt_text(page, new_article):
 
     drop(page, "charger.png", make_image_bytes("PNG", size=(120, 80)))
 
@@ -338,9 +341,7 @@ def test_a_dropped_image_shows_progress_then_asks_for_its_alt_text(live_server, 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_an_image_left_without_alt_text_is_not_inserted_and_the_author_is_told(live_server, page, writer):
-    log_in(page, live_server, "dana")
-    open_new_article(page, live_server)
+def test_an_image_left_without_alt_text_is_not_inserted_and_the_author_is_told(page, new_article):
 
     drop(page, "pasted.png", make_image_bytes("PNG"), event="paste")
     page.locator("dialog.editor-alt[open]").wait_for()
@@ -352,9 +353,7 @@ def test_an_image_left_without_alt_text_is_not_inserted_and_the_author_is_told(l
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_upload_progress_is_shown_while_the_file_travels(live_server, page, writer):
-    log_in(page, live_server, "dana")
-    open_new_article(page, live_server)
+def test_upload_progress_is_shown_while_the_file_travels(page, new_article):
     # Hold the upload's answer back so the moment of uploading can be seen.
     held = []
     page.route(f"**{UPLOAD_URL}", lambda route: held.append(route))
