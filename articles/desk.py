@@ -24,30 +24,31 @@ from . import assignments, diffs, notifications, preview, queues, revisions, wor
 from .views import ArticlePreviewView
 
 
+def admin_path(model_admin, route, view_class, name):
+    """A URL of the ModelAdmin's own pages: `view_class`, given the ModelAdmin, behind the
+    admin site's login check, named as the admin names its URLs ("<app>_<model>_<name>")."""
+    view = model_admin.admin_site.admin_view(view_class.as_view(model_admin=model_admin))
+    return path(route, view, name=f"{model_admin.opts.app_label}_{model_admin.opts.model_name}_{name}")
+
+
 def urls(model_admin):
     """The desk's admin URLs, before the ModelAdmin's own (whose catch-all would take them)."""
-    prefix = f"{model_admin.opts.app_label}_{model_admin.opts.model_name}"
-
-    def view(view_class):
-        return model_admin.admin_site.admin_view(view_class.as_view(model_admin=model_admin))
-
     return [
-        path("<path:object_id>/workflow/<slug:action>/", view(TransitionView), name=f"{prefix}_transition"),
-        path(
+        admin_path(model_admin, "<path:object_id>/workflow/<slug:action>/", TransitionView, "transition"),
+        admin_path(
+            model_admin,
             "<path:object_id>/workflow/<slug:action>/confirm/",
-            view(ConfirmTransitionView),
-            name=f"{prefix}_transition_confirm",
+            ConfirmTransitionView,
+            "transition_confirm",
         ),
-        path("<path:object_id>/assign/", view(AssignView), name=f"{prefix}_assign"),
+        admin_path(model_admin, "<path:object_id>/assign/", AssignView, "assign"),
         path(
             "<int:pk>/preview/",
             model_admin.admin_site.admin_view(ArticlePreviewView.as_view()),
-            name=f"{prefix}_preview",
+            name=f"{model_admin.opts.app_label}_{model_admin.opts.model_name}_preview",
         ),
-        path("<path:object_id>/history/compare/", view(CompareView), name=f"{prefix}_compare"),
-        path(
-            "<path:object_id>/history/<int:history_id>/restore/", view(RestoreView), name=f"{prefix}_restore"
-        ),
+        admin_path(model_admin, "<path:object_id>/history/compare/", CompareView, "compare"),
+        admin_path(model_admin, "<path:object_id>/history/<int:history_id>/restore/", RestoreView, "restore"),
     ]
 
 

@@ -313,13 +313,12 @@ class ReviewCommentForm(forms.Form):
 class ReviewDecisionForm(forms.Form):
     """Approve or Request changes from the review screen, with the content the reviewer saw."""
 
+    # The decisions: steps of workflow.TRANSITIONS (the screen offers those open to the user).
+    APPROVING = ("approve", "approve_correction")
+    SENDING_BACK = ("request_changes", "request_correction_changes")
+
     action = forms.ChoiceField(
-        choices=[
-            ("approve", "Approve"),
-            ("request_changes", "Request changes"),
-            ("approve_correction", "Approve the correction"),
-            ("request_correction_changes", "Request changes to the correction"),
-        ]
+        choices=[(name, workflow.TRANSITIONS[name].label) for name in (*APPROVING, *SENDING_BACK)]
     )
     comment = forms.CharField(required=False, max_length=4000)
     content_hash = forms.CharField(max_length=64)

@@ -145,13 +145,14 @@ class Topic(NamedPage):
 
 
 class ArticleQuerySet(models.QuerySet):
-    def published(self):
+    def published(self, now=None):
         """What readers may see: published, and the publication time has come.
 
         The single definition for every reader page, feed, sitemap and search. A future
         `published_at` is a schedule: the article appears at that moment, with no job.
+        `now` is the present unless given (a compiled query leaves it open: articles.compiled).
         """
-        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=now or timezone.now())
 
     def with_last_modified(self):
         """Annotate `last_modified`: when readers last saw the article change.
@@ -224,12 +225,12 @@ class ArticleQuerySet(models.QuerySet):
         )
         return self.annotate(topic_ids=Subquery(ids))
 
-    def for_article_page(self):
+    def for_article_page(self, now=None):
         """Published articles as their own page shows them: everything, byline, and
         `last_modified` for the link previews and JSON-LD, in one query. The topics come as
         `topic_ids`: the page takes them from the topics readers can browse (a published
         article's topics are all among them), remembered per edition (`articles.listings`)."""
-        return self.published().with_byline().with_last_modified().with_topic_ids()
+        return self.published(now).with_byline().with_last_modified().with_topic_ids()
 
     def in_review(self):
         return self.filter(status=Article.Status.IN_REVIEW)
@@ -456,6 +457,11 @@ def _surroundings_sql(article, topic_ids):
     return " UNION ALL ".join(branches), params
 
 
+def _status_is_one_of(choices, *, name):
+    """The database's check that a `status` column holds one of `choices` (a TextChoices)."""
+    return models.CheckConstraint(condition=Q(status__in=choices.values), name=name)
+
+
 class ArticleStatus(models.TextChoices):
     # Only `articles.workflow` moves an article between these. Known as `Article.Status`;
     # defined out here so that `Article.Meta`'s constraints can name it too.
@@ -641,10 +647,7 @@ class Article(models.Model):
                 name="article_reviewer_not_author",
                 violation_error_message="The reviewer cannot be the article's author.",
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=ArticleStatus.values),
-                name="article_status_valid",
-            ),
+            _status_is_one_of(ArticleStatus, name="article_status_valid"),
         ]
 
     def __str__(self):
@@ -930,10 +933,7 @@ class Correction(models.Model):
                 name="correction_published_as_approved",
                 violation_error_message="A correction is published exactly as approved.",
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=CorrectionStatus.values),
-                name="correction_status_valid",
-            ),
+            _status_is_one_of(CorrectionStatus, name="correction_status_valid"),
         ]
 
     def __str__(self):

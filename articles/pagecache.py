@@ -32,6 +32,8 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
+from .compiled import CompiledQuery
+
 EDITION_ID = 1
 
 # The edition a reader request is answered under, read at most once per request: the
@@ -47,6 +49,11 @@ def _models():
     return Article, PageEdition
 
 
+# The edition's row: a statement too small to be worth the ORM's compiling it on every
+# request (about a third of a millisecond), so compiled once per connection (articles.compiled).
+_EDITION = CompiledQuery(lambda: _models()[1].objects.filter(pk=EDITION_ID).order_by())
+
+
 def current_edition():
     """The edition readers are on now: (token, changed_at, next_publication).
 
@@ -58,8 +65,7 @@ def current_edition():
     remembered = _request_edition.get()
     if remembered:
         return remembered["edition"]
-    _, PageEdition = _models()
-    edition = PageEdition.objects.filter(pk=EDITION_ID).first()
+    edition = next(iter(_EDITION.run()), None)
     if edition is None:
         edition = advance()
     elif edition.next_publication is not None and edition.next_publication <= timezone.now():

@@ -17,12 +17,27 @@ from django.urls import reverse
 from . import workflow
 from .models import Article, Correction
 
-WRITING, REVIEWING, PUBLISHING = "Your writing", "Reviewing", "Publishing"
 SHOWN = 5  # entries shown on the first page; the rest are a click away
 
 
 def can_write(user):
     return user.has_perm("articles.submit_article")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading of the first page's queues: a role. Whoever `may(user)` has its queues."""
+
+    title: str
+    may: Callable
+
+    def __str__(self):
+        return self.title
+
+
+WRITING = Section("Your writing", may=can_write)
+REVIEWING = Section("Reviewing", may=workflow.can_review)
+PUBLISHING = Section("Publishing", may=workflow.can_publish)
 
 
 @dataclass(frozen=True)
@@ -33,11 +48,13 @@ class Queue:
 
     name: str
     title: str
-    section: str
-    may: Callable
+    section: Section
     articles: Callable
     empty: str
     shows: str
+
+    def may(self, user):
+        return self.section.may(user)
 
     def url(self):
         return f"{reverse('admin:articles_article_changelist')}?queue={self.name}"
@@ -57,7 +74,6 @@ QUEUES = {
             name="drafts",
             title="Your drafts",
             section=WRITING,
-            may=can_write,
             articles=lambda articles, user: articles.drafts_of(user),
             empty="No drafts: start one with “Add article”.",
             shows="changed",
@@ -66,7 +82,6 @@ QUEUES = {
             name="sent-back",
             title="Sent back to you",
             section=WRITING,
-            may=can_write,
             articles=lambda articles, user: articles.sent_back_to(user),
             empty="Nothing was sent back to you.",
             shows="sent_back",
@@ -75,7 +90,6 @@ QUEUES = {
             name="assigned",
             title="Assigned to you",
             section=REVIEWING,
-            may=workflow.can_review,
             articles=lambda articles, user: articles.assigned_to(user),
             empty="No review is assigned to you.",
             shows="due",
@@ -84,7 +98,6 @@ QUEUES = {
             name="review",
             title="Awaiting review",
             section=REVIEWING,
-            may=workflow.can_review,
             articles=lambda articles, user: articles.awaiting_review(user),
             empty="Nothing awaits review.",
             shows="waiting",
@@ -93,7 +106,6 @@ QUEUES = {
             name="overdue",
             title="Overdue",
             section=PUBLISHING,
-            may=workflow.can_publish,
             articles=lambda articles, user: articles.overdue(),
             empty="Nothing is overdue.",
             shows="overdue",
@@ -102,7 +114,6 @@ QUEUES = {
             name="ready",
             title="Approved, ready to publish",
             section=PUBLISHING,
-            may=workflow.can_publish,
             articles=lambda articles, user: articles.ready_to_publish(),
             empty="Nothing approved is waiting to be published.",
             shows="approved",
@@ -111,7 +122,6 @@ QUEUES = {
             name="scheduled",
             title="Scheduled next",
             section=PUBLISHING,
-            may=workflow.can_publish,
             articles=lambda articles, user: articles.scheduled_next(),
             empty="Nothing is scheduled.",
             shows="scheduled",

@@ -30,38 +30,34 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 from django.views import View
 
 from . import diffs, passages, queues, revisions, workflow
+from .desk import admin_path
 from .forms import ReviewCommentForm, ReviewDecisionForm
 from .models import Article, ReviewComment
 
 FIELDS = [(name, passages.FIELD_LABELS[name]) for name in Article.CONTENT_FIELDS]
 # The workflow steps the screen offers (those the workflow opens to this user now).
-APPROVING = ("approve", "approve_correction")
-SENDING_BACK = ("request_changes", "request_correction_changes")
+APPROVING, SENDING_BACK = ReviewDecisionForm.APPROVING, ReviewDecisionForm.SENDING_BACK
 DECISIONS = (*APPROVING, *SENDING_BACK)
 
 
 def urls(model_admin):
     """The review screen's admin URLs, before the ModelAdmin's own (whose catch-all would take them)."""
-    prefix = f"{model_admin.opts.app_label}_{model_admin.opts.model_name}"
-
-    def view(view_class):
-        return model_admin.admin_site.admin_view(view_class.as_view(model_admin=model_admin))
-
     return [
-        path("<path:object_id>/review/", view(ReviewView), name=f"{prefix}_review"),
-        path("<path:object_id>/review/decide/", view(DecisionView), name=f"{prefix}_review_decide"),
-        path("<path:object_id>/review/comments/", view(CommentView), name=f"{prefix}_review_comment"),
-        path(
+        admin_path(model_admin, "<path:object_id>/review/", ReviewView, "review"),
+        admin_path(model_admin, "<path:object_id>/review/decide/", DecisionView, "review_decide"),
+        admin_path(model_admin, "<path:object_id>/review/comments/", CommentView, "review_comment"),
+        admin_path(
+            model_admin,
             "<path:object_id>/review/comments/<int:comment_id>/resolve/",
-            view(ResolveView),
-            name=f"{prefix}_review_resolve",
+            ResolveView,
+            "review_resolve",
         ),
     ]
 

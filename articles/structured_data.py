@@ -31,8 +31,12 @@ _JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u
 def absolute_url(url):
     """A path (from reverse(), a storage or static URL) made absolute on the site's origin.
 
-    A URL that is already absolute (media on a CDN, say) is returned unchanged.
+    A URL that is already absolute (media on a CDN, say) is returned unchanged. A plain
+    path (what reverse() and the storages give: no dot segments to resolve) is simply put
+    after the origin: an article page makes about twenty of these.
     """
+    if url.startswith("/") and not url.startswith("//") and "/." not in url:
+        return settings.SITE_ORIGIN + url
     return urljoin(settings.SITE_ORIGIN + "/", url)
 
 

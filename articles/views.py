@@ -1,3 +1,5 @@
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied
@@ -13,6 +15,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.generic import ArchiveIndexView, DetailView, ListView, MonthArchiveView
 
 from . import feeds, preview, workflow
+from .compiled import CompiledQuery, Parameter
 from .listings import ListingPaginator, browsable_authors, browsable_topics, edition_memo
 from .models import NEWEST_FIRST, Article, Author, SlugRedirect, Topic
 from .search import MAX_QUERY_LENGTH, has_words, normalise_query, search_articles
@@ -64,28 +67,57 @@ class ArticleListView(ArticleListingMixin, ListView):
         return self.published_articles()
 
 
-class ArticleDetailView(DetailView):
-    """One published article. Template: articles/article_detail.html.
+class ArticlePageView(DetailView):
+    """An article as its page shows it, with what is around it: the reader's page and the
+    previews share it. Template: articles/article_detail.html.
 
     Context: `article`, `related_articles` ("Read more": the editors' picks, then
     articles sharing topics), `linked_from` (the newest ten) and `linked_from_more` (how
-    many more), `previous_article`, `next_article`, `take_heading`. Drafts, future articles
-    and unknown slugs are 404; an old slug of a published article is a 301 to its current
-    URL. Three queries at any size: the site's edition, the article with its byline and its
-    topics' ids, and everything around it (`Article.surroundings()`); the topics (the
-    article's and the navigation's) are remembered per edition, a fourth query when the edition is new.
+    many more), `previous_article`, `next_article`, `take_heading`.
     """
 
     template_name = "articles/article_detail.html"
     context_object_name = "article"
+    model = Article
 
-    def get_queryset(self):
-        return Article.objects.for_article_page()
+    def get_context_data(self, **kwargs):
+        around = self.object.surroundings()
+        return super().get_context_data(
+            related_articles=around.read_more,
+            linked_from=around.linked_from,
+            linked_from_more=around.linked_from_more,
+            previous_article=around.previous,
+            next_article=around.next,
+            take_heading=f"{settings.SITE_NAME}’s take",
+            **kwargs,
+        )
+
+
+# The reader's article: `for_article_page()` by slug, its SQL written once per database
+# connection and run with the slug and the time (articles.compiled).
+ARTICLE_PAGE = CompiledQuery(
+    lambda slug, now: Article.objects.for_article_page(now).filter(slug=slug),
+    Parameter("slug", Article._meta.get_field("slug"), "compiled-query-slug"),
+    Parameter("now", Article._meta.get_field("published_at"), datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=UTC)),
+)
+
+
+class ArticleDetailView(ArticlePageView):
+    """One published article, by slug. Template and context: as ArticlePageView.
+
+    Drafts, future articles and unknown slugs are 404; an old slug of a published article
+    is a 301 to its current URL. Three queries at any size: the site's edition, the article
+    with its byline and its topics' ids (`ARTICLE_PAGE`), and everything around it
+    (`Article.surroundings()`); the topics (the article's and the navigation's) are
+    remembered per edition, a fourth query when the edition is new.
+    """
 
     def get_object(self, queryset=None):
-        article = super().get_object(queryset)
-        if hasattr(article, "topic_ids"):  # previews load their topics themselves
-            article.take_topics(browsable_topics())
+        found = ARTICLE_PAGE.run(slug=self.kwargs["slug"], now=timezone.now())
+        if not found:
+            raise Http404("No published article has this address.")
+        article = found[0]
+        article.take_topics(browsable_topics())
         return article
 
     def get(self, request, *args, **kwargs):
@@ -107,18 +139,6 @@ class ArticleDetailView(DetailView):
         )
         return moved.article if moved else None
 
-    def get_context_data(self, **kwargs):
-        around = self.object.surroundings()
-        return super().get_context_data(
-            related_articles=around.read_more,
-            linked_from=around.linked_from,
-            linked_from_more=around.linked_from_more,
-            previous_article=around.previous,
-            next_article=around.next,
-            take_heading=f"{settings.SITE_NAME}’s take",
-            **kwargs,
-        )
-
 
 class PreviewMixin:
     """An article readers may not see yet, shown as they will see it: never cached or indexed.
@@ -127,9 +147,6 @@ class PreviewMixin:
     """
 
     shared = False
-
-    def moved_article(self):
-        return None  # previews go by id: there are no old addresses to follow
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(is_preview=True, shared_preview=self.shared, **kwargs)
@@ -142,7 +159,7 @@ class PreviewMixin:
         return response
 
 
-class ArticlePreviewView(PreviewMixin, ArticleDetailView):
+class ArticlePreviewView(PreviewMixin, ArticlePageView):
     """The newsroom's preview of an article, whatever its state. Template: as ArticleDetailView.
 
     Served under the admin (`admin:articles_article_preview`, by id), which asks for a
@@ -168,7 +185,7 @@ class ArticlePreviewView(PreviewMixin, ArticleDetailView):
         return article
 
 
-class SharedPreviewView(PreviewMixin, ArticleDetailView):
+class SharedPreviewView(PreviewMixin, ArticlePageView):
     """An unpublished article by its signed share link (preview.py); no login needed.
 
     Template and context: as ArticlePreviewView, with `shared_preview` True. A tampered

@@ -13,7 +13,7 @@ from PIL import Image
 
 from articles import preview
 from articles.models import Article
-from articles.structured_data import json_ld_script
+from articles.structured_data import absolute_url, json_ld_script
 from tests.factories import ArticleFactory, AuthorFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -260,3 +260,20 @@ def test_draft_preview_has_its_future_preview_tags_without_a_publication_date(cl
     data = json_ld(page)
     assert data["headline"] == "Not out yet"
     assert "datePublished" not in data
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("/articles/a-slug/", f"{ORIGIN}/articles/a-slug/"),
+        ("/media/covers/a.jpg?v=2", f"{ORIGIN}/media/covers/a.jpg?v=2"),
+        ("/", f"{ORIGIN}/"),
+        ("/media/../static/x.png", f"{ORIGIN}/static/x.png"),
+        ("/a/./b", f"{ORIGIN}/a/b"),
+        ("https://cdn.example/covers/a.jpg", "https://cdn.example/covers/a.jpg"),
+        ("//cdn.example/covers/a.jpg", "https://cdn.example/covers/a.jpg"),
+        ("covers/a.jpg", f"{ORIGIN}/covers/a.jpg"),
+    ],
+)
+def test_a_url_is_made_absolute_on_the_sites_origin(url, expected):
+    assert absolute_url(url) == expected

@@ -289,22 +289,18 @@
   }
 
   function takeOverUploads(container, editor) {
-    function filesOf(transfer) {
-      return transfer && transfer.files && transfer.files.length ? transfer.files : null;
+    // Files dropped or pasted go to handleFiles, not to markdownx. Capture phase on the
+    // container: runs before markdownx's listeners on the textarea, and stopping the event
+    // here keeps it from them.
+    function takeFiles(event) {
+      var transfer = event.dataTransfer || event.clipboardData; // a drop's, a paste's
+      if (!(transfer && transfer.files && transfer.files.length)) return;
+      event.preventDefault();
+      event.stopPropagation();
+      handleFiles(container, editor, transfer.files);
     }
-    // Capture phase on the container: runs before markdownx's listeners on the textarea,
-    // and stopping the event here keeps it from them.
-    container.addEventListener(
-      "drop",
-      function (event) {
-        var files = filesOf(event.dataTransfer);
-        if (!files) return;
-        event.preventDefault();
-        event.stopPropagation();
-        handleFiles(container, editor, files);
-      },
-      true
-    );
+    container.addEventListener("drop", takeFiles, true);
+    container.addEventListener("paste", takeFiles, true);
     // While files are dragged over the editor, it says it will take them (editor.css).
     var depth = 0;
     // (Capture phase: markdownx stops these events on the textarea.)
@@ -331,17 +327,6 @@
       function () {
         depth = 0;
         container.classList.remove("editor-dropzone--active");
-      },
-      true
-    );
-    container.addEventListener(
-      "paste",
-      function (event) {
-        var files = filesOf(event.clipboardData);
-        if (!files) return;
-        event.preventDefault();
-        event.stopPropagation();
-        handleFiles(container, editor, files);
       },
       true
     );
