@@ -6,7 +6,8 @@ the benchmark's machine (`bench/run.py --profile article`), on every request, fo
 is the same each time but for the slug and the time. `CompiledQuery` lets the ORM write
 the statement the first time it is needed on a database connection and keeps it: each
 later run puts the new values into the kept parameters and turns the rows into model
-instances with Django's own iterable (select_related objects and annotations included).
+instances (the columns read back with the converters worked out the first time) with
+Django's own iterable (select_related objects and annotations included).
 
 The queryset stays the one definition of what is fetched: the SQL is the ORM's, and
 tests/test_compiled.py holds every run equal to the plain queryset's result.
@@ -58,7 +59,7 @@ class CompiledQuery:
             compiled = self._compile(connection)
             with self._lock:
                 self._compiled[connection] = compiled
-        queryset, compiler, sql, params, positions = compiled
+        queryset, compiler, sql, params, positions, converters = compiled
         params = list(params)
         for parameter in self.parameters:
             params[positions[parameter.name]] = parameter.prepared(values[parameter.name], connection)
@@ -67,6 +68,7 @@ class CompiledQuery:
         run = queryset._chain()
         bound = copy.copy(compiler)
         bound.as_sql = lambda *args, **kwargs: (sql, tuple(params))
+        bound.get_converters = lambda expressions: converters
         run.query.get_compiler = lambda *args, **kwargs: bound
         return list(run)
 
@@ -85,4 +87,6 @@ class CompiledQuery:
                     "not once: give it a value no other parameter has."
                 )
             positions[parameter.name] = found[0]
-        return queryset, compiler, sql, params, positions
+        # How each column's value is read back (dates on SQLite, say): the same every run.
+        converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
+        return queryset, compiler, sql, params, positions, converters

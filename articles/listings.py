@@ -12,6 +12,7 @@ in full (OFFSET) and count every matching article (COUNT) on every request. Here
 """
 
 import hashlib
+import threading
 
 from django.conf import settings
 from django.core.cache import cache
@@ -21,9 +22,36 @@ from django.utils.functional import cached_property
 from . import pagecache
 from .models import Author, Topic
 
+# Values remembered under the newest editions this process has seen, by token: the shared
+# cache unpickles a value on every read (and with Redis asks over the network); a reader
+# page asks for its navigation on every request. Two editions, so that a request still on
+# the previous one does not push out the current one. The values are shared by the requests
+# of the process: read them, never change them.
+_KEPT_EDITIONS = 2
+_kept = {}
+_kept_lock = threading.Lock()
+
+
+def _kept_values(token):
+    with _kept_lock:
+        values = _kept.get(token)
+        if values is None:
+            values = _kept[token] = {}
+            while len(_kept) > _KEPT_EDITIONS:
+                del _kept[next(iter(_kept))]  # the oldest: dicts keep their insertion order
+        return values
+
+
+def forget_kept():
+    """Drop what this process keeps (the tests do, as they empty the cache: a test's
+    rollback can bring an edition token back)."""
+    with _kept_lock:
+        _kept.clear()
+
 
 def edition_memo(name, compute):
-    """`compute()`, remembered in the cache for the site's current edition.
+    """`compute()`, remembered for the site's current edition: in this process, and in the
+    shared cache for the other processes.
 
     Exact, not a guess with a timeout: the edition's token changes in the same transaction as
     anything readers can see (a publish, unpublish, archive, correction, topic or author
@@ -35,11 +63,15 @@ def edition_memo(name, compute):
     """
     token = pagecache.current_edition().token
     digest = hashlib.sha256(name.encode()).hexdigest()[:32]
+    kept = _kept_values(token)
+    if digest in kept:
+        return kept[digest]
     key = f"edition-memo:{token}:{digest}"
     value = cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value, settings.PAGE_CACHE_TIMEOUT)
+    kept[digest] = value
     return value
 
 

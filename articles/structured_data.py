@@ -5,6 +5,7 @@ URLs are absolute on settings.SITE_ORIGIN, the site's canonical origin, whatever
 the request came through.
 """
 
+import html
 import json
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -153,3 +154,71 @@ def json_ld_script(data):
     """`data` as a <script type="application/ld+json"> element, safe inside HTML."""
     text = json.dumps(data, ensure_ascii=False, indent=2).translate(_JSON_SCRIPT_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
+
+
+def names(authors):
+    """ "A", "A and B", "A, B and C": the byline's names as one phrase."""
+    named = [author.name for author in authors]
+    return " and ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)
+
+
+def _card(prefix, article, image):
+    """What a link preview shows (title, description, image and its alt text), in the
+    vocabulary of `prefix`: OpenGraph ("og") or Twitter/X cards ("twitter")."""
+    return [
+        (f"{prefix}:title", article.title),
+        (f"{prefix}:description", article.standfirst),
+        (f"{prefix}:image", image.url),
+        (f"{prefix}:image:alt", image.alt),
+    ]
+
+
+def link_preview_head(article):
+    """The page head's link previews (OpenGraph, which Facebook and LinkedIn read; Twitter/X
+    cards) and the schema.org JSON-LD, as HTML: data, written out once per article page
+    here rather than tag by tag by the template engine (a fifth of the page's rendering)."""
+    url = absolute_url(article.get_absolute_url())
+    image = preview_image(article)
+    authors = article.byline_authors()
+    topics = [topic.name for topic in article.topics.all()]
+    opengraph = [
+        ("og:type", "article"),
+        ("og:site_name", settings.SITE_NAME),
+        ("og:locale", "en_US"),
+        ("og:url", url),
+        *_card("og", article, image),
+    ]
+    if image.width and image.height:
+        opengraph += [("og:image:width", image.width), ("og:image:height", image.height)]
+    if article.published_at:
+        opengraph.append(("article:published_time", iso_datetime(article.published_at)))
+    opengraph.append(("article:modified_time", iso_datetime(last_modified(article))))
+    opengraph += [("article:author", absolute_url(author.get_absolute_url())) for author in authors]
+    opengraph += [("article:section", topic) for topic in topics[:1]]
+    opengraph += [("article:tag", topic) for topic in topics]
+    twitter = [
+        ("twitter:card", "summary_large_image"),
+        *_card("twitter", article, image),
+        ("twitter:label1", "Written by"),
+        ("twitter:data1", names(authors)),
+        ("twitter:label2", "Reading time"),
+        ("twitter:data2", f"{article.reading_time} min read"),
+    ]
+    return mark_safe(
+        "\n".join(
+            [
+                _meta_tags("property", opengraph),
+                _meta_tags("name", twitter),
+                json_ld_script(news_article(article)),
+            ]
+        )
+    )
+
+
+def _meta_tags(attribute, pairs):
+    """<meta> elements, every value escaped (as Django's `escape`, which is `html.escape`,
+    without its lazy-string wrapping: it doubled the cost of these tags)."""
+    return "\n".join(
+        f'<meta {attribute}="{html.escape(name)}" content="{html.escape(str(value))}">'
+        for name, value in pairs
+    )

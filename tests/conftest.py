@@ -43,16 +43,20 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Each test starts with an empty cache.
+    """Each test starts with an empty cache (and nothing kept in the process under an edition).
 
     The page cache's keys come from the edition row, which a test's rollback puts back:
     without this, one test could be answered with a page another test rendered.
     """
     from django.core.cache import cache
 
+    from articles.listings import forget_kept
+
     cache.clear()
+    forget_kept()
     yield
     cache.clear()
+    forget_kept()
 
 
 @pytest.fixture(autouse=True)

@@ -290,6 +290,42 @@ def test_a_reader_request_reads_the_edition_once(client, url):
     assert len(edition_reads(queries.captured_queries)) == 1
 
 
+@pytest.mark.parametrize("page_cache", [True, False])
+def test_values_remembered_under_the_edition_are_read_from_the_shared_cache_once_per_process(
+    client, settings, monkeypatch, page_cache
+):
+    settings.PAGE_CACHE_ENABLED = page_cache
+    article = ArticleFactory(
+        status=Status.PUBLISHED, published_at=timezone.now() - timedelta(days=1), topics=[TopicFactory()]
+    )
+    looked_up = []
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda key, *args: looked_up.append(key) or real_get(key, *args))
+
+    for source in ("newsletter", "social"):  # not stored pages: both are rendered
+        response = client.get(f"{article.get_absolute_url()}?from={source}")
+        assert status_of(response) == ("miss" if page_cache else None)
+
+    # The article's topics and the navigation's: one value, read from the shared cache once.
+    memo_reads = [key for key in looked_up if key.startswith("edition-memo:")]
+    assert len(memo_reads) == 1
+
+
+def test_a_process_keeps_a_remembered_value_only_for_its_edition(client):
+    topic = TopicFactory(name="Batteries")
+    article = ArticleFactory(
+        status=Status.PUBLISHED, published_at=timezone.now() - timedelta(days=1), topics=[topic]
+    )
+    assert "Batteries" in client.get("/").content.decode()
+
+    topic.name = "Cells and batteries"
+    topic.save()  # a new edition, in this process and every other
+
+    page = client.get("/").content.decode()
+    assert "Cells and batteries" in page and ">Batteries<" not in page
+    assert article.title in page
+
+
 def test_not_found_pages_are_not_stored(client):
     assert client.get("/articles/no-such-article/").status_code == 404
     assert status_of(client.get("/articles/no-such-article/")) is None

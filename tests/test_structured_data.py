@@ -13,7 +13,7 @@ from PIL import Image
 
 from articles import preview
 from articles.models import Article
-from articles.structured_data import absolute_url, json_ld_script
+from articles.structured_data import absolute_url, json_ld_script, names
 from tests.factories import ArticleFactory, AuthorFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -277,3 +277,11 @@ def test_draft_preview_has_its_future_preview_tags_without_a_publication_date(cl
 )
 def test_a_url_is_made_absolute_on_the_sites_origin(url, expected):
     assert absolute_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("named", "phrase"),
+    [(["Ada"], "Ada"), (["Ada", "Ben"], "Ada and Ben"), (["Ada", "Ben", "Cy"], "Ada, Ben and Cy")],
+)
+def test_the_byline_names_read_as_one_phrase(named, phrase):
+    assert names([AuthorFactory.build(name=name) for name in named]) == phrase
