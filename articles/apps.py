@@ -6,5 +6,7 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Articles"
 
     def ready(self):
-        # Connects the receivers that make image renditions (articles.signals).
-        from . import signals  # noqa: F401
+        # Registers the check for a database part-way through the squashed migrations
+        # (articles.checks) and connects the receivers that make image renditions
+        # (articles.signals).
+        from . import checks, signals  # noqa: F401

@@ -10,7 +10,7 @@
   the admin's log), one JSON object a line in Django's serialization, times to the
   microsecond. Primary keys are kept; content types and permissions, which `migrate` makes
   on every database with its own ids, are named by natural key, and so are groups
-  (migration 0003 makes the newsroom groups: a restore fills those, found by name);
+  (migration 0001 makes the newsroom groups: a restore fills those, found by name);
 - `media/<name>`: every file in the media storage (covers, photos, renditions, body
   images), as stored.
 
@@ -56,7 +56,7 @@ MANIFEST, DATA, MEDIA = "manifest.json", "data.jsonl", "media/"
 NOT_BACKED_UP = {"contenttypes.contenttype", "auth.permission", "sessions.session"}
 BY_NATURAL_KEY = (ContentType, Permission, Group)
 # Rows a freshly migrated database may hold, which a restore replaces: the newsroom
-# groups (migration 0003; matched by name) and the page cache's edition token.
+# groups (migration 0001; matched by name) and the page cache's edition token.
 MAY_ALREADY_EXIST = {"auth.group", "articles.pageedition"}
 
 CHUNK = 2000

@@ -284,7 +284,7 @@ def test_postgresql_answers_a_search_from_the_gin_index():
 
 @postgresql_only
 def test_postgresql_keeps_the_search_vector_in_the_row_not_in_toast():
-    # Migration 0008: finding and ranking the newest matches reads every candidate's
+    # Storage MAIN (migration 0001): finding and ranking the newest matches reads every candidate's
     # vector; out of the row (TOAST) that read was most of a search's cost.
     with connection.cursor() as cursor:
         cursor.execute(

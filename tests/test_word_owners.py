@@ -246,7 +246,7 @@ def test_the_migration_records_who_created_each_article_and_pins_approved_words(
 
     from tests.factories import ArticleFactory
 
-    backfill = importlib.import_module("articles.migrations.0010_corrections").backfill
+    backfill = importlib.import_module("articles.migrations.0010_review_desk").backfill
     editor, author = newsroom["editor"], newsroom["author"]
     made_in_admin = written_by(author, editor)  # a creation revision by the editor
     published = ArticleFactory(author=author.author_profile, published=True, reviewer=AuthorFactory())

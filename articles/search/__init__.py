@@ -7,9 +7,9 @@ of them and says so (`.capped`); see "Bounded work" below. The modules:
 
 - `query`: normalising what was typed (`normalise_query`, with the "truncated" flag) and
   reading it as web-search syntax (`parse_query`, `has_words`).
-- `postgresql`: the `search_vector` column that migration 0005 adds (title weighted A,
-  standfirst B, body and take C, English stemming, GIN index; kept in the row by
-  migration 0008), queried with `websearch_to_tsquery`, ranked by `ts_rank`, snippets by
+- `postgresql`: the `search_vector` column that migration 0001 adds (title weighted A,
+  standfirst B, body and take C, English stemming, GIN index; kept in the row, out
+  of TOAST), queried with `websearch_to_tsquery`, ranked by `ts_rank`, snippets by
   `ts_headline`.
 - `sqlite`: the FTS5 table `articles_article_fts` (porter stemming, kept current by
   triggers), ranked by `bm25` with the same column weights, snippets by `snippet()`.

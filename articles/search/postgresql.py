@@ -1,4 +1,4 @@
-"""PostgreSQL: the stored, weighted `search_vector` column of migration 0005.
+"""PostgreSQL: the stored, weighted `search_vector` column that migration 0001 adds.
 
 Queried with `websearch_to_tsquery`, ranked by `ts_rank`, snippets by `ts_headline`.
 
@@ -8,7 +8,7 @@ word in a third of them ("battery") it walks the primary key backwards and tests
 row's vector with `@@`, stopping at the n-th match (3,000 rows read for n = 1,001, 1,135
 buffers, 2.5 ms); for a rare word ("Renault") it asks the GIN index and sorts
 the few matches. `ts_rank` is computed for the rows returned only. Both read the vector
-from the row itself, which migration 0008 keeps out of TOAST.
+from the row itself, out of TOAST (storage MAIN: see migration 0001).
 """
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
@@ -27,7 +27,7 @@ ANGLE_STAND_INS = "\x0e\x0f"
 
 
 class SearchVectorColumn(Expression):
-    """Article's `search_vector` column (PostgreSQL only; added by migration 0005)."""
+    """Article's `search_vector` column (PostgreSQL only; added by migration 0001)."""
 
     output_field = SearchVectorField()
 

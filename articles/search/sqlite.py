@@ -1,4 +1,4 @@
-"""SQLite: the FTS5 table of migration 0005, with porter stemming, kept current by triggers.
+"""SQLite: the FTS5 table of migration 0001, with porter stemming, kept current by triggers.
 
 Ranked by `bm25` with ts_rank's default column weights, snippets by FTS5's `snippet()`.
 """
@@ -14,7 +14,7 @@ FTS_TABLE = "articles_article_fts"
 # bm25 ranks as PostgreSQL does.
 COLUMN_WEIGHTS = (1.0, 0.4, 0.2, 0.2)
 
-# The schema migration 0005 creates, repeated here so that search can repair it: when a
+# The schema migration 0001 creates, repeated here so that search can repair it: when a
 # later migration alters the article table, Django's SQLite backend rebuilds the table
 # (create a copy, drop the original, rename), and dropping the original drops these
 # triggers with it. Keep in step with the migration.

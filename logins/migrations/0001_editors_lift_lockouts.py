@@ -44,7 +44,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0003_newsroom_groups"),
+        ("articles", "0001_squashed_0009_launch_to_scale"),
         ("axes", "0010_accessattemptexpiration"),
         ("otp_totp", "0003_add_timestamps"),
     ]
