@@ -48,6 +48,18 @@ def _around_slug(name, script_prefix, urlconf):
     return tuple(reverse(name, urlconf=urlconf, kwargs={"slug": "SLUG"}).rsplit("SLUG", 1))
 
 
+def fixed_url(name):
+    """`reverse(name)` for a page without arguments (the home page, search, the feeds): every
+    page links them from its header and footer, so each is resolved once per URL name (and
+    script prefix and URLconf), as `slug_url` does."""
+    return _fixed_url(name, get_script_prefix(), get_urlconf())
+
+
+@functools.lru_cache(maxsize=64)
+def _fixed_url(name, script_prefix, urlconf):
+    return reverse(name, urlconf=urlconf)
+
+
 class NamedPage(models.Model):
     """Something with a name and a reader page of its own, addressed by its slug."""
 

@@ -7,6 +7,7 @@ from html import unescape
 import pytest
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.test.utils import override_script_prefix
 from django.utils import timezone
 
 from articles.models import Article
@@ -373,3 +374,14 @@ def test_the_500_template_renders_standalone_without_any_context():
     assert "<title>" in page and "Something went wrong" in page
     assert "{%" not in page and "{{" not in page
     assert "{% extends" not in (settings.BASE_DIR / "templates" / "500.html").read_text()
+
+
+def test_header_and_footer_links_follow_the_sites_script_prefix(client):
+    """The site served under a path (SCRIPT_NAME, behind a proxy): every link starts with it."""
+    article = ArticleFactory(published=True, topics=[TopicFactory(name="Batteries")])
+    for prefix in ("/", "/magazine/", "/"):
+        with override_script_prefix(prefix):
+            html = client.get(article.get_absolute_url()).content.decode()
+        links = re.findall(r'(?:href|action)="(/[^"]*)"', html)
+        expected = {f"{prefix}{path}" for path in ("", "search/", "archive/", "feed/rss/", "feed/atom/")}
+        assert expected <= set(links), prefix
