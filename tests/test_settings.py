@@ -30,6 +30,7 @@ print(json.dumps({
     "USER": database.get("USER", ""),
     "CONN_MAX_AGE": database["CONN_MAX_AGE"],
     "CONN_HEALTH_CHECKS": database.get("CONN_HEALTH_CHECKS", False),
+    "DATABASE_OPTIONS": database.get("OPTIONS", {}),
     "CACHE_BACKEND": settings.CACHES["default"]["BACKEND"],
     "CACHE_LOCATION": settings.CACHES["default"].get("LOCATION", ""),
     "SECURE_PROXY_SSL_HEADER": getattr(settings, "SECURE_PROXY_SSL_HEADER", None),
@@ -162,6 +163,19 @@ def test_database_url_selects_postgresql_with_persistent_checked_connections():
     assert (settings["HOST"], settings["PORT"]) == ("127.0.0.1", "5432")
     assert settings["CONN_MAX_AGE"] > 0
     assert settings["CONN_HEALTH_CHECKS"] is True
+    # Statements prepared by the server, planned once per connection.
+    assert settings["DATABASE_OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 2}
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler_that_cannot_keep_them():
+    settings = settings_under(
+        **production_env(
+            DATABASE_URL="postgres://u:p@127.0.0.1:6432/db", DATABASE_PREPARED_STATEMENTS="false"
+        )
+    )
+
+    assert settings["ENGINE"] == "django.db.backends.postgresql"
+    assert settings["DATABASE_OPTIONS"] == {}
 
 
 def test_without_database_url_the_database_is_an_sqlite_file_in_the_repository():
