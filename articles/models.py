@@ -415,15 +415,16 @@ def _surroundings_sql(article, topic_ids):
     if topic_ids:
         # The newest of each topic (a derived table each: SQLite takes no LIMIT in a branch of a
         # UNION), then ranked here so that only the best READ_MORE come back.
+        # The candidates carry their dates: ranked without going back to the articles table,
+        # which PostgreSQL would otherwise hash-join whole with them (2 ms at 10,000 articles).
         newest_of_topic = (
-            f"SELECT k.id FROM (SELECT x.id FROM {article_table} x JOIN {topics_table} t ON t.article_id = x.id"
-            f" WHERE t.topic_id = %s AND {published}"
+            f"SELECT k.id, k.published_at FROM (SELECT x.id, x.published_at FROM {article_table} x"
+            f" JOIN {topics_table} t ON t.article_id = x.id WHERE t.topic_id = %s AND {published}"
             f" ORDER BY x.published_at DESC, x.id DESC LIMIT {int(READ_MORE_CANDIDATES)}) k"
         )
         candidates = (
-            f"SELECT c.id FROM {article_table} c"
-            f" WHERE c.id IN ({' UNION '.join([newest_of_topic] * len(topic_ids))})"
-            f" AND c.id <> %s AND c.id NOT IN ({picks_sql})"
+            f"SELECT c.id FROM ({' UNION '.join([newest_of_topic] * len(topic_ids))}) c"
+            f" WHERE c.id <> %s AND c.id NOT IN ({picks_sql})"
             f" ORDER BY {shared.format(row='c')} DESC, c.published_at DESC, c.id DESC LIMIT {int(READ_MORE)}"
         )
         candidates_params = [
