@@ -93,15 +93,35 @@ def publisher():
     }
 
 
-def news_article(article):
-    """The article as a schema.org NewsArticle, ready for json.dumps.
+@dataclass(frozen=True)
+class Facts:
+    """What link previews and the JSON-LD both say of an article, worked out once."""
+
+    url: str
+    image: PreviewImage
+    authors: list
+    topics: list
+    modified: str
+
+
+def facts_of(article):
+    return Facts(
+        url=absolute_url(article.get_absolute_url()),
+        image=preview_image(article),
+        authors=article.byline_authors(),
+        topics=[topic.name for topic in article.topics.all()],
+        modified=iso_datetime(last_modified(article)),
+    )
+
+
+def news_article(article, facts):
+    """The article as a schema.org NewsArticle, ready for json.dumps; `facts` is its `facts_of()`.
 
     The reviewer is on the web page (`mainEntityOfPage.reviewedBy`): schema.org defines
     `reviewedBy` and `lastReviewed` for WebPage, not for Article.
     """
-    url = absolute_url(article.get_absolute_url())
-    image = preview_image(article)
-    authors = [person(author) for author in article.byline_authors()]
+    url = facts.url
+    authors = [person(author) for author in facts.authors]
     page = {"@type": "WebPage", "@id": url, "url": url}
     if article.reviewer_id:
         page["reviewedBy"] = person(article.reviewer)
@@ -114,18 +134,17 @@ def news_article(article):
         "url": url,
         "headline": article.title,
         "description": article.standfirst,
-        "image": image_object(article, image),
+        "image": image_object(article, facts.image),
         "datePublished": iso_datetime(article.published_at),
-        "dateModified": iso_datetime(last_modified(article)),
+        "dateModified": facts.modified,
         # One Person, or every author in byline order.
         "author": authors if len(authors) > 1 else authors[0],
         "publisher": publisher(),
         "wordCount": article.word_count,
     }
-    topics = [topic.name for topic in article.topics.all()]
-    if topics:
-        data["articleSection"] = topics[0]
-        data["keywords"] = topics
+    if facts.topics:
+        data["articleSection"] = facts.topics[0]
+        data["keywords"] = facts.topics
     # A draft seen through a preview link has no publication date yet.
     return {key: value for key, value in data.items() if value is not None}
 
@@ -177,30 +196,28 @@ def link_preview_head(article):
     """The page head's link previews (OpenGraph, which Facebook and LinkedIn read; Twitter/X
     cards) and the schema.org JSON-LD, as HTML: data, written out once per article page
     here rather than tag by tag by the template engine (a fifth of the page's rendering)."""
-    url = absolute_url(article.get_absolute_url())
-    image = preview_image(article)
-    authors = article.byline_authors()
-    topics = [topic.name for topic in article.topics.all()]
+    facts = facts_of(article)
+    image = facts.image
     opengraph = [
         ("og:type", "article"),
         ("og:site_name", settings.SITE_NAME),
         ("og:locale", "en_US"),
-        ("og:url", url),
+        ("og:url", facts.url),
         *_card("og", article, image),
     ]
     if image.width and image.height:
         opengraph += [("og:image:width", image.width), ("og:image:height", image.height)]
     if article.published_at:
         opengraph.append(("article:published_time", iso_datetime(article.published_at)))
-    opengraph.append(("article:modified_time", iso_datetime(last_modified(article))))
-    opengraph += [("article:author", absolute_url(author.get_absolute_url())) for author in authors]
-    opengraph += [("article:section", topic) for topic in topics[:1]]
-    opengraph += [("article:tag", topic) for topic in topics]
+    opengraph.append(("article:modified_time", facts.modified))
+    opengraph += [("article:author", absolute_url(author.get_absolute_url())) for author in facts.authors]
+    opengraph += [("article:section", topic) for topic in facts.topics[:1]]
+    opengraph += [("article:tag", topic) for topic in facts.topics]
     twitter = [
         ("twitter:card", "summary_large_image"),
         *_card("twitter", article, image),
         ("twitter:label1", "Written by"),
-        ("twitter:data1", names(authors)),
+        ("twitter:data1", names(facts.authors)),
         ("twitter:label2", "Reading time"),
         ("twitter:data2", f"{article.reading_time} min read"),
     ]
@@ -209,7 +226,7 @@ def link_preview_head(article):
             [
                 _meta_tags("property", opengraph),
                 _meta_tags("name", twitter),
-                json_ld_script(news_article(article)),
+                json_ld_script(news_article(article, facts)),
             ]
         )
     )

@@ -160,11 +160,11 @@ class PreviewMixin:
 
 
 class ArticlePreviewView(PreviewMixin, ArticlePageView):
-    """The newsroom's preview of an article, whatever its state. Template: as ArticleDetailView.
+    """The newsroom's preview of an article, whatever its state. Template: as ArticlePageView.
 
     Served under the admin (`admin:articles_article_preview`, by id), which asks for a
     staff login. Model: Article, among those the user may open in the admin; another
-    article is a 403. Context: as ArticleDetailView, plus `is_preview`, `shared_preview`.
+    article is a 403. Context: as ArticlePageView, plus `is_preview`, `shared_preview`.
     """
 
     def get_queryset(self):
