@@ -20,7 +20,8 @@ from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
 from . import pagecache
-from .models import Author, Topic
+from .compiled import CompiledQuery, Parameter
+from .models import Article, Author, Topic
 
 # Values remembered under the newest editions this process has seen, by token: the shared
 # cache unpickles a value on every read (and with Redis asks over the network); a reader
@@ -85,17 +86,51 @@ def browsable_authors():
     return edition_memo("browsable-authors", lambda: list(Author.objects.with_published_articles()))
 
 
+# A page of cards by id: `for_cards()` for up to CARD_SLOTS ids, its SQL written once per
+# database connection (articles.compiled); each id has a slot of its own, so the statement is
+# the same whatever the ids. Unused slots get an id no article has.
+CARD_SLOTS = 10
+_NO_ARTICLE = 0
+_CARDS = CompiledQuery(
+    lambda **slots: Article.objects.for_cards().filter(pk__in=list(slots.values())),
+    *(Parameter(f"slot{slot}", Article._meta.pk, -1 - slot) for slot in range(CARD_SLOTS)),
+)
+
+
+def cards(ids):
+    """The articles with these ids as listing cards show them, in the order of `ids` (an id
+    no longer found is left out), each with its `first_topic` taken from the topics readers
+    can browse (the navigation's, remembered per edition): one query per CARD_SLOTS ids.
+
+    For published articles only: their topics are all browsable.
+    """
+    found = {}
+    for start in range(0, len(ids), CARD_SLOTS):
+        chunk = list(ids[start : start + CARD_SLOTS])
+        chunk += [_NO_ARTICLE] * (CARD_SLOTS - len(chunk))
+        found.update(
+            (article.pk, article)
+            for article in _CARDS.run(**{f"slot{slot}": pk for slot, pk in enumerate(chunk)})
+        )
+    rows = [found[pk] for pk in ids if pk in found]
+    if rows:
+        topics = browsable_topics()
+        for article in rows:
+            mine = {int(pk) for pk in (article.topic_ids or "").split(",") if pk}
+            article.first_topic = next((topic for topic in topics if topic.pk in mine), None)
+    return rows
+
+
 class ListingPaginator(Paginator):
     """Pages of a listing, ids first, with a count remembered per edition.
 
-    `object_list` is the listing as a lean queryset (filters and order only); `rows` is the
-    queryset that loads a page's articles for display (byline, topics); `name` identifies the
-    listing (its path) for the remembered count.
+    `object_list` is the listing of published articles as a lean queryset (filters and order
+    only); a page's articles are then loaded for display by id (`cards`); `name` identifies
+    the listing (its path) for the remembered count.
     """
 
-    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, rows, name):
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, name):
         super().__init__(object_list, per_page, orphans, allow_empty_first_page)
-        self.rows = rows
         self.name = name
 
     @cached_property
@@ -109,5 +144,4 @@ class ListingPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        by_id = {article.pk: article for article in self.rows.filter(pk__in=ids)}
-        return self._get_page([by_id[pk] for pk in ids if pk in by_id], number, self)
+        return self._get_page(cards(ids), number, self)

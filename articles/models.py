@@ -10,6 +10,7 @@ from django.db.models import Exists, F, OuterRef, Q, StringAgg, Subquery, TextFi
 from django.db.models.functions import Cast, Coalesce, Greatest, JSONObject
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
@@ -212,14 +213,15 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(Q(author=author) | Q(pk__in=coauthored))
 
     def for_cards(self):
-        """Articles as listing cards show them: author and topics in 2 queries, without the
-        columns no card shows (the Markdown and its rendered HTML: most of a row; the
-        reviewer; the author's bio and photo)."""
+        """Articles as listing cards show them, in one query: byline, and the topics as
+        `topic_ids` (listings take the topics from those readers can browse: see
+        articles.listings.cards), without the columns no card shows (the Markdown and its
+        rendered HTML: most of a row; the reviewer; the author's bio and photo)."""
         return (
             self.select_related("author")
             .defer(*LISTING_DEFERRED, *(f"author__{name}" for name in CARD_AUTHOR_DEFERRED))
-            .prefetch_related("topics")
             .with_coauthors()
+            .with_topic_ids()
         )
 
     def for_listing(self):
@@ -715,8 +717,14 @@ class Article(models.Model):
                 )
             )
         else:
-            rows = sorted(json.loads(f"[{raw or ''}]"), key=lambda row: (row["position"], row["id"]))
-            coauthors = [Author(id=row["id"], name=row["name"], slug=row["slug"]) for row in rows]
+            # A card asks twice (whether to show the byline, then the byline): parsed once.
+            parsed = self.__dict__.get("_coauthors_parsed")
+            if parsed is not None and parsed[0] is raw:
+                coauthors = parsed[1]
+            else:
+                rows = sorted(json.loads(f"[{raw or ''}]"), key=lambda row: (row["position"], row["id"]))
+                coauthors = [Author(id=row["id"], name=row["name"], slug=row["slug"]) for row in rows]
+                self._coauthors_parsed = (raw, coauthors)
         return [self.author, *coauthors]
 
     def byline_user_ids(self):
@@ -811,12 +819,13 @@ class Article(models.Model):
         """The "Read more" articles (see `surroundings`)."""
         return self.surroundings().read_more
 
-    @property
+    @cached_property
     def first_topic(self):
         """The article's first topic by name (a card's kicker), or None.
 
         From the topics prefetched with the article where they were, without the related
-        manager `article.topics.all` makes on every call (a listing asks for ten).
+        manager `article.topics.all` makes on every call (a listing asks for ten). Listings
+        set it from `topic_ids` (articles.listings.cards): no query, no manager.
         """
         try:
             topics = self._prefetched_objects_cache["topics"]

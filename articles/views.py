@@ -37,7 +37,7 @@ class ArticleListingMixin(PublishedArticleListMixin):
 
     `get_queryset()` gives the listing lean (filters and order: what the index answers); the
     paginator (articles.listings) takes a page's ids from it, then loads those articles as
-    `published_articles()` does, and remembers the count per edition of the site.
+    cards (`listings.cards`), and remembers the count per edition of the site.
     """
 
     def published_articles(self):
@@ -49,8 +49,6 @@ class ArticleListingMixin(PublishedArticleListMixin):
             per_page,
             orphans,
             allow_empty_first_page,
-            # The ids are published articles already; by id alone, never by walking the listing.
-            rows=Article.objects.for_cards(),
             name=self.request.path,
         )
 

@@ -238,9 +238,25 @@ def _peer_env(directory, port):
     return env
 
 
-def prepare_peer(size, harness=PEER_HARNESS):
-    """Build (once) the Wagtail peer with the same article count; returns its directory."""
-    directory = CACHE_DIR / f"peer-wagtail-{size}"
+def peer_database_url(size, pg_url):
+    """The PostgreSQL database of the peer of `size` on the server of `pg_url` (made if missing)."""
+    from bench.databases import _pg_admin, _pg_url
+
+    name = f"at_peer_wagtail_{size}"
+    with _pg_admin(pg_url) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            admin.execute(f'CREATE DATABASE "{name}"')
+    return _pg_url(pg_url, name)
+
+
+def prepare_peer(size, harness=PEER_HARNESS, *, pg_url=None):
+    """Build (once) the Wagtail peer with the same article count; returns its directory.
+
+    On SQLite by default; with `pg_url`, on a database of its own on that PostgreSQL server
+    (the one the project is measured on), so that both sides of the comparison pay for the
+    same engine.
+    """
+    directory = CACHE_DIR / (f"peer-wagtail-pg-{size}" if pg_url else f"peer-wagtail-{size}")
     marker = directory / ".bench-ready"
     if marker.exists():
         return directory
@@ -251,12 +267,15 @@ def prepare_peer(size, harness=PEER_HARNESS):
         if other is not None:
             (directory / "venv").symlink_to(other.resolve())
     articles = 0 if size <= 2 else size
-    logfile = CACHE_DIR / f"peer-setup-{size}.log"
+    logfile = CACHE_DIR / f"{directory.name}-setup.log"
     log(f"building the Wagtail peer with {articles} synthetic articles (log: {logfile})")
+    env = _peer_env(directory, 0)
+    if pg_url:
+        env["DATABASE_URL"] = peer_database_url(size, pg_url)
     with logfile.open("w") as output:
         subprocess.run(
             [str(harness / "peer_wagtail" / "setup.sh"), "--articles", str(articles)],
-            env=_peer_env(directory, 0),
+            env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
             check=True,
@@ -275,9 +294,12 @@ def _read_env_file(path):
 
 
 @contextmanager
-def peer_server(size, harness=PEER_HARNESS):
-    """The peer under gunicorn (its serve.sh: 2 sync workers); yields (base URL, paths)."""
-    directory = prepare_peer(size, harness)
+def peer_server(size, harness=PEER_HARNESS, *, pg_url=None):
+    """The peer under gunicorn (its serve.sh: 2 sync workers); yields (base URL, paths).
+
+    Its database is the one `prepare_peer` made: serve.sh reads it from the peer's env file.
+    """
+    directory = prepare_peer(size, harness, pg_url=pg_url)
     port = free_port()
     env = _peer_env(directory, port)
     serve = str(harness / "peer_wagtail" / "serve.sh")

@@ -222,6 +222,40 @@ def inprocess(database_url, args, *, pages, requests, workdir):
     return json.loads(output.read_text())
 
 
+def peer_targets(run, args, stack):
+    """Wagtail side by side: on the run's own engine (on PostgreSQL, a database of its own on
+    the same server), and in a PostgreSQL run also its article on SQLite, as measured before."""
+    if run["size"] > httpbench.PEER_MAX_SIZE:
+        log(f"no peer at {run['size']:,} articles (building it takes hours)")
+        return []
+    engines = [("sqlite", None)] if run["db"] == "sqlite" else [("postgresql", args.pg_url), ("sqlite", None)]
+    targets = []
+    for engine, pg_url in engines:
+        try:
+            peer, paths = stack.enter_context(
+                httpbench.peer_server(run["size"], args.peer_harness, pg_url=pg_url)
+            )
+        except (OSError, subprocess.CalledProcessError, KeyError) as error:
+            log(f"peer on {engine} unavailable, measured without it: {error}")
+            continue
+        if engine != run["db"]:
+            targets.append(
+                httpbench.Target(
+                    "Wagtail article (SQLite)", peer + paths["ARTICLE_PATH"], "peer-sqlite", "article"
+                )
+            )
+            continue
+        on = " (PostgreSQL)" if engine == "postgresql" else ""
+        targets += [
+            httpbench.Target(f"Wagtail article{on}", peer + paths["ARTICLE_PATH"], "peer", "article"),
+            httpbench.Target(f"Wagtail index page 1{on}", peer + paths["INDEX_PATH"], "peer", "home"),
+            httpbench.Target(
+                f"Wagtail search “Renault”{on}", peer + "/search/?query=Renault", "peer", "search-rare"
+            ),
+        ]
+    return targets
+
+
 def http_run(run, database_url, args, rawdir):
     """Start the servers for one database and size, build the targets, measure them."""
     pages = run["inprocess"]["pages"]
@@ -266,22 +300,7 @@ def http_run(run, database_url, args, rawdir):
                 for key in ("article", "home")
             ]
         if args.peer:
-            if run["size"] > httpbench.PEER_MAX_SIZE:
-                log(f"no peer at {run['size']:,} articles (building it takes hours)")
-            else:
-                try:
-                    peer, peer_paths = stack.enter_context(
-                        httpbench.peer_server(run["size"], args.peer_harness)
-                    )
-                    targets += [
-                        Target("Wagtail article", peer + peer_paths["ARTICLE_PATH"], "peer", "article"),
-                        Target("Wagtail index page 1", peer + peer_paths["INDEX_PATH"], "peer", "home"),
-                        Target(
-                            "Wagtail search “Renault”", peer + "/search/?query=Renault", "peer", "search-rare"
-                        ),
-                    ]
-                except (OSError, subprocess.CalledProcessError, KeyError) as error:
-                    log(f"peer unavailable, measured without it: {error}")
+            targets += peer_targets(run, args, stack)
         placeholders = {**paths, "project": project, "cached": cached or ""}
         for name, url in args.targets:
             try:
