@@ -10,6 +10,7 @@ from calendar import timegm
 from datetime import UTC, datetime, timedelta
 from html import unescape
 from html.parser import HTMLParser
+from pathlib import Path
 
 import feedparser
 import pytest
@@ -17,12 +18,14 @@ from django.utils import timezone
 
 from articles import sitemaps
 from articles.feeds import FEED_SIZE
-from articles.models import Article
+from articles.models import Article, ArticleCoauthor
 from tests.factories import ArticleFactory, AuthorFactory, TopicFactory
+from tests.test_photos import stored_body_image
 
 pytestmark = pytest.mark.django_db
 
 ORIGIN = "https://autotrendy.example"
+EXPECTED = Path(__file__).parent / "expected"
 SITEMAP_NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 BODY = """Solid-state cells are coming.
 
@@ -199,6 +202,101 @@ def test_site_feed_is_limited(client):
 def test_empty_feed_is_still_a_valid_feed(client):
     _, parsed = fetch_feed(client, "/feed/atom/")
     assert parsed.entries == []
+
+
+# ---------------------------------------------------------------------------
+# Every byte: what subscribers get stays what it was
+
+
+@pytest.fixture
+def varied_site():
+    """Articles with everything a feed item can carry, at fixed times: co-authors in order,
+    several topics or none, a take, footnotes, an uploaded photo with its renditions, links
+    of every kind (root-relative, protocol-relative, external, in-page, quoted in code),
+    markup typed into a title; and a draft and a scheduled article that no feed shows.
+    Returns {name: article}."""
+    ada = AuthorFactory(name="Ada Lovelace", slug="ada-lovelace", bio="Writes about batteries.")
+    grace = AuthorFactory(name="Grace Hopper", slug="grace-hopper", bio="")
+    katherine = AuthorFactory(name="Katherine Johnson", slug="katherine-johnson")
+    batteries = TopicFactory(name="Batteries", slug="batteries", description="Cells & packs.")
+    policy = TopicFactory(name="Policy", slug="policy", description="")
+    photo = stored_body_image()
+    articles = {
+        "full": ArticleFactory(
+            published=True,
+            title="Solid-state <cells> & the 2027 cars",
+            slug="solid-state-cells",
+            standfirst="Carmakers promise more range & less weight.",
+            author=ada,
+            topics=[policy, batteries],
+            body=(
+                "## The cells\n\nSolid-state cells are coming.[^range]\n\n"
+                f"![A cell on the bench]({photo.image.url})\n\n"
+                "![An old diagram](/static/img/diagram.png)\n\n"
+                "Read [the earlier story](/articles/earlier-story/), [the maker](https://maker.example/cells), "
+                "[a mirror](//mirror.example/cells) and [the cells section](#the-cells).\n\n"
+                'In HTML that is `<a href="/articles/earlier-story/">`.\n\n'
+                "[^range]: Up to 800 km, says the maker."
+            ),
+            take="Believe it when it ships: see [our tests](/articles/tests/).",
+        ),
+        "plain": ArticleFactory(
+            published=True,
+            title="Tariffs, again",
+            slug="tariffs-again",
+            standfirst="",
+            author=grace,
+            body="Nothing to link here.",
+        ),
+        "written_by_three": ArticleFactory(
+            published=True,
+            title="Three views on hydrogen",
+            slug="three-views-on-hydrogen",
+            standfirst="Fuel cells, compared.",
+            author=grace,
+            topics=[batteries],
+            body="We disagree.[^1]\n\n[^1]: Politely.",
+        ),
+        "draft": ArticleFactory(draft=True, title="A draft", author=ada, topics=[batteries]),
+        "scheduled": ArticleFactory(future=True, title="Scheduled", author=ada, topics=[batteries]),
+    }
+    # Added in the other order: the byline follows the positions.
+    ArticleCoauthor.objects.create(article=articles["written_by_three"], author=ada, position=2)
+    ArticleCoauthor.objects.create(article=articles["written_by_three"], author=katherine, position=1)
+    ArticleCoauthor.objects.create(article=articles["full"], author=grace, position=1)
+    for days, name in enumerate(["full", "written_by_three", "plain"], start=1):
+        published_at = datetime(2026, 3, 10, 9, 30, tzinfo=UTC) - timedelta(days=days)
+        Article.objects.filter(pk=articles[name].pk).update(
+            created_at=published_at - timedelta(days=2),
+            published_at=published_at,
+            # One edited after it appeared, one written after its scheduled time had been set.
+            updated_at=published_at + timedelta(hours=5 if name == "full" else -30),
+        )
+    return articles
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("/feed/rss/", "site.rss.xml"),
+        ("/feed/atom/", "site.atom.xml"),
+        ("/topics/batteries/feed/rss/", "topic.rss.xml"),
+        ("/topics/batteries/feed/atom/", "topic.atom.xml"),
+        ("/authors/ada-lovelace/feed/rss/", "author.rss.xml"),
+        ("/authors/grace-hopper/feed/atom/", "author.atom.xml"),
+    ],
+)
+def test_feeds_say_exactly_what_they_said(client, varied_site, url, expected, tmp_path):
+    """The whole feed, byte for byte, against tests/expected/feeds/ (the ids, which depend on
+    the database, written as the articles' names). After a deliberate change to what the feeds
+    say, the failure leaves the new output in the test's tmp_path to check and copy."""
+    content = client.get(url).content.decode()
+    for name, article in varied_site.items():
+        content = content.replace(f":article:{article.pk}<", f":article:{name}<")
+    path = EXPECTED / "feeds" / expected
+    if content != path.read_text():
+        (tmp_path / expected).write_text(content)
+        assert content.splitlines() == path.read_text().splitlines(), f"new output: {tmp_path / expected}"
 
 
 # ---------------------------------------------------------------------------
