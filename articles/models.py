@@ -1,6 +1,7 @@
 import functools
 import json
 import math
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -29,6 +30,11 @@ LINKED_FROM_SHOWN = 10
 NEWEST_FIRST = ("-published_at", "-id")
 
 
+# Django's slug pattern, compiled here: django.core.validators compiles it lazily, behind a
+# proxy that costs more than the match itself (about 1.5 µs a call, a feed item makes two).
+_SLUG = re.compile(slug_re.pattern, slug_re.flags)
+
+
 def slug_url(name, slug):
     """`reverse(name, kwargs={"slug": slug})`, for the pages addressed by a slug.
 
@@ -38,7 +44,7 @@ def slug_url(name, slug):
     requests) and the slug put into it, which is what reverse() would do for a well-formed
     slug (nothing to quote). Anything else goes through reverse() itself.
     """
-    if not slug_re.fullmatch(slug):
+    if not _SLUG.fullmatch(slug):
         return reverse(name, kwargs={"slug": slug})
     before, after = _around_slug(name, get_script_prefix(), get_urlconf())
     return f"{before}{slug}{after}"
@@ -751,12 +757,17 @@ class Article(models.Model):
         by_slug = {article.slug: article for article in visible.filter(slug__in=slugs)}
         return [(slug, by_slug.get(slug)) for slug in slugs if slug not in live]
 
+    def topics_among(self, browsable):
+        """This article's topics (`with_topic_ids`) taken from `browsable`, a list that holds
+        them all, in its order: no query."""
+        ids = {int(pk) for pk in (self.topic_ids or "").split(",") if pk}
+        return [topic for topic in browsable if topic.pk in ids]
+
     def take_topics(self, browsable):
         """Set this article's topics (`with_topic_ids`) from `browsable`, a list by name that
         holds them all, as `prefetch_related("topics")` would: no query."""
-        ids = {int(pk) for pk in (self.topic_ids or "").split(",") if pk}
         topics = self.topics.all()
-        topics._result_cache = [topic for topic in browsable if topic.pk in ids]
+        topics._result_cache = self.topics_among(browsable)
         topics._prefetch_done = True
         self._prefetched_objects_cache = {**getattr(self, "_prefetched_objects_cache", {}), "topics": topics}
 

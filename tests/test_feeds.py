@@ -3,6 +3,7 @@
 Feeds are read with feedparser, as a feed reader would; the sitemap with xml.etree.
 """
 
+import io
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -14,10 +15,14 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+from django.utils.xmlutils import SimplerXMLGenerator, UnserializableContentError
 
 from articles import sitemaps
-from articles.feeds import FEED_SIZE
+from articles.feeds import FEED_SIZE, article_content_html
+from articles.feedxml import QuickAtom1Feed, QuickRss201rev2Feed, QuickXMLGenerator
 from articles.models import Article, ArticleCoauthor
 from tests.factories import ArticleFactory, AuthorFactory, TopicFactory
 from tests.test_photos import stored_body_image
@@ -297,6 +302,147 @@ def test_feeds_say_exactly_what_they_said(client, varied_site, url, expected, tm
     if content != path.read_text():
         (tmp_path / expected).write_text(content)
         assert content.splitlines() == path.read_text().splitlines(), f"new output: {tmp_path / expected}"
+
+
+# Stored HTML as the feeds find it, and what the old three passes
+# (`\b(href|src)="/(?!/)`, `\bsrcset="([^"]*)"`, `\bhref="#`) made of it: the same.
+LINKS_IN_CONTENT = [
+    ('<a href="/articles/a/">', f'<a href="{ORIGIN}/articles/a/">'),
+    ('<img src="/media/a.png" alt="">', f'<img src="{ORIGIN}/media/a.png" alt="">'),
+    ('<a href="#fn:1">', f'<a href="{ORIGIN}/articles/here/#fn:1">'),
+    ('<a href="//cdn.example/a">', '<a href="//cdn.example/a">'),
+    ('<a href="https://maker.example/">', '<a href="https://maker.example/">'),
+    ("<a href='/single-quoted/'>", "<a href='/single-quoted/'>"),
+    ('<a xhref="/a" data-href="/b" hreflang="/c">', f'<a xhref="/a" data-href="{ORIGIN}/b" hreflang="/c">'),
+    ('<img src="#x" xsrc="/y">', '<img src="#x" xsrc="/y">'),
+    ('href="/at-the-start"', f'href="{ORIGIN}/at-the-start"'),
+    (
+        '<img srcset="/a.jpg 480w, //cdn.example/b.jpg 960w, https://c.example/c.jpg 2x" src="/a.jpg">',
+        f'<img srcset="{ORIGIN}/a.jpg 480w, //cdn.example/b.jpg 960w, https://c.example/c.jpg 2x" src="{ORIGIN}/a.jpg">',
+    ),
+    ('<img data-srcset="/a.jpg 1x">', f'<img data-srcset="{ORIGIN}/a.jpg 1x">'),
+    ('<img srcset="/never closed', '<img srcset="/never closed'),
+    ('<code>&lt;a href="/quoted/"&gt;</code>', f'<code>&lt;a href="{ORIGIN}/quoted/"&gt;</code>'),
+    ('<a href="/one/"><a href="/two/">', f'<a href="{ORIGIN}/one/"><a href="{ORIGIN}/two/">'),
+    ("no links at all", "no links at all"),
+]
+
+
+@pytest.mark.parametrize("stored, expected", LINKS_IN_CONTENT)
+def test_feed_content_makes_root_relative_and_in_page_links_absolute(stored, expected):
+    article = Article(body_html=stored, take_html="")
+
+    assert article_content_html(article, f"{ORIGIN}/articles/here/") == expected
+
+
+def test_feed_content_adds_the_take_under_the_sites_heading(settings):
+    settings.SITE_NAME = "Cars & Co"
+    article = Article(body_html="<p>Body.</p>", take_html='<p>See <a href="/x/">this</a>.</p>')
+
+    assert article_content_html(article, f"{ORIGIN}/articles/here/") == (
+        f'<p>Body.</p>\n<h2>Cars &amp; Co’s take</h2>\n<p>See <a href="{ORIGIN}/x/">this</a>.</p>'
+    )
+
+
+# The calls Django's feed generators make of their XML writer, with what a feed can hold.
+QUICK_ELEMENTS = [
+    ("title", "Fast & <cheap> \"quoted\" 'single' ]]> é ✓", None),
+    ("description", "", None),
+    ("description", None, None),
+    ("atom:link", None, {"rel": "self", "href": "https://x.example/?a=1&b=<2>"}),
+    ("link", "", {"href": 'say "hi"', "rel": "alternate"}),
+    ("category", "", {"term": 'it\'s "both"'}),
+    ("guid", "tag:x,2026:1", {"isPermaLink": "false"}),
+    ("summary", "line\nbreak\ttab", {"type": "text"}),
+    ("name", "attribute\nnewline", {"title": "a\nb\rc\td"}),
+]
+
+
+def write_elements(generator_class, short_empty_elements=True):
+    out = io.StringIO()
+    handler = generator_class(out, "utf-8", short_empty_elements=short_empty_elements)
+    handler.startDocument()
+    handler.startElement("item", {})  # its ">" still to come when the first element is written
+    for name, contents, attrs in QUICK_ELEMENTS:
+        handler.addQuickElement(name, contents, attrs)
+        handler.startElement("author", {})
+        handler.addQuickElement("uri", "https://x.example/")
+        handler.endElement("author")
+    handler.endElement("item")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("short_empty_elements", [True, False])
+def test_the_quick_xml_writer_writes_what_djangos_writes(short_empty_elements):
+    expected = write_elements(SimplerXMLGenerator, short_empty_elements)
+    assert write_elements(QuickXMLGenerator, short_empty_elements) == expected
+
+
+@pytest.mark.parametrize("attrs", [None, {"term": "bell\x07"}])
+@pytest.mark.parametrize("contents", ["form feed \x0c", "fine"])
+def test_the_quick_xml_writer_refuses_what_xml_cannot_hold(contents, attrs):
+    if attrs is None and contents == "fine":
+        return
+    for generator_class in (SimplerXMLGenerator, QuickXMLGenerator):
+        handler = generator_class(io.StringIO(), "utf-8", short_empty_elements=True)
+        with pytest.raises(UnserializableContentError):
+            handler.addQuickElement("title", contents, attrs)
+
+
+def a_full_feed(generator_class):
+    """A feed using everything Django's generators write, in a language beyond ASCII."""
+    feed = generator_class(
+        title="Ünïcödé & <co>",
+        link="https://x.example/",
+        description="Déscription",
+        language="fr",
+        author_name="Ada",
+        author_email="ada@x.example",
+        author_link="https://x.example/ada/",
+        subtitle="Sous-titre",
+        categories=["Batteries", "Politique"],
+        feed_url="https://x.example/feed/",
+        feed_copyright="© 2026",
+        feed_guid="urn:x",
+        ttl=60,
+        stylesheets=["/feed.xsl"],
+    )
+    feed.add_item(
+        title="Élément ✓",
+        link="https://x.example/a/",
+        description="<p>Corps</p>",
+        author_name="Ada",
+        author_email="ada@x.example",
+        author_link="https://x.example/ada/",
+        pubdate=datetime(2026, 3, 9, 9, 30, tzinfo=UTC),
+        updateddate=datetime(2026, 3, 9, 14, 30, tzinfo=UTC),
+        comments="https://x.example/a/#comments",
+        unique_id="urn:x:a",
+        unique_id_is_permalink=False,
+        categories=["Batteries"],
+        item_copyright="© Ada",
+        ttl=30,
+        enclosures=[Enclosure("https://x.example/a.mp3", "123", "audio/mpeg")],
+    )
+    return feed
+
+
+@pytest.mark.parametrize(
+    "quick_class, django_class", [(QuickRss201rev2Feed, Rss201rev2Feed), (QuickAtom1Feed, Atom1Feed)]
+)
+@pytest.mark.parametrize("encoding", ["utf-8", "ascii"])
+def test_the_quick_feed_generators_write_djangos_bytes(quick_class, django_class, encoding):
+    """To a response, a binary file, or as a string (`writeString`)."""
+    quick, django = a_full_feed(quick_class), a_full_feed(django_class)
+    expected = HttpResponse()
+    django.write(expected, encoding)
+    response = HttpResponse()
+    quick.write(response, encoding)
+    assert response.content == expected.content
+    binary = io.BytesIO()
+    quick.write(binary, encoding)
+    assert binary.getvalue() == expected.content
+    assert quick.writeString(encoding) == django.writeString(encoding)
 
 
 # ---------------------------------------------------------------------------
