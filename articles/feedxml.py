@@ -17,6 +17,13 @@ from django.utils.xmlutils import SimplerXMLGenerator, UnserializableContentErro
 # As django.utils.xmlutils (whose copy is compiled lazily: a proxy to go through on each
 # use): XML 1.0 has no way to write these characters.
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0B-\x0C\x0E-\x1F]")
+# What `quoteattr` replaces or quotes around; a value with none of them it puts in double
+# quotes as it is (most of a feed's attribute values: URLs, "alternate", "text").
+_QUOTED_IN_ATTRIBUTES = re.compile("[&<>\"'\n\r\t]")
+
+
+def _quoted(value):
+    return quoteattr(value) if _QUOTED_IN_ATTRIBUTES.search(value) else f'"{value}"'
 
 
 class QuickXMLGenerator(SimplerXMLGenerator):
@@ -34,7 +41,7 @@ class QuickXMLGenerator(SimplerXMLGenerator):
             for value in attrs.values():
                 if isinstance(value, str) and _CONTROL_CHARACTERS.search(value):
                     raise UnserializableContentError
-            start += "".join(f" {key}={quoteattr(value)}" for key, value in sorted(attrs.items()))
+            start += "".join(f" {key}={_quoted(value)}" for key, value in sorted(attrs.items()))
         if contents and _CONTROL_CHARACTERS.search(contents):
             raise UnserializableContentError
         self._finish_pending_start_element()

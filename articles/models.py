@@ -163,6 +163,24 @@ class Topic(NamedPage):
     url_name = "articles:topic-detail"
 
 
+def coauthor_rows(coauthor_json):
+    """The co-authors in an article's `coauthor_json` (`ArticleQuerySet.with_coauthors`), in
+    byline order: dicts of their id, name, slug and position."""
+    if not coauthor_json:
+        return []
+    return sorted(json.loads(f"[{coauthor_json}]"), key=lambda row: (row["position"], row["id"]))
+
+
+def topics_among(topic_ids, browsable):
+    """An article's topics, from its `topic_ids` (`ArticleQuerySet.with_topic_ids`), taken
+    from `browsable`, a list that holds them all, in its order: no query.
+
+    By `id`, not `pk` (a property: a feed looks through every browsable topic for each of
+    its twenty articles)."""
+    ids = {int(pk) for pk in (topic_ids or "").split(",") if pk}
+    return [topic for topic in browsable if topic.id in ids]
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self, now=None):
         """What readers may see: published, and the publication time has come.
@@ -188,7 +206,7 @@ class ArticleQuerySet(models.QuerySet):
 
     def with_coauthors(self):
         """Annotate `coauthor_json`: the co-authors' ids, names, slugs and positions, read by
-        `Article.byline_authors()`.
+        `coauthor_rows()` (for `Article.byline_authors()` and the feeds).
 
         A correlated subquery in the article's own query rather than a prefetch: reader pages
         keep their number of queries (the article page its four). The rows come in any order
@@ -607,6 +625,7 @@ class Article(models.Model):
     )
 
     objects = ArticleQuerySet.as_manager()
+    url_name = "articles:article-detail"  # the URL pattern of its page
     # A revision of every save: who, when, every content field.
     history = HistoricalRecords(
         excluded_fields=[
@@ -689,7 +708,7 @@ class Article(models.Model):
                 record_links(self)
 
     def get_absolute_url(self):
-        return slug_url("articles:article-detail", self.slug)
+        return slug_url(self.url_name, self.slug)
 
     def _keep_old_slug_alive(self):
         """A published article's old URL keeps working: it answers 301 to the new one."""
@@ -728,8 +747,9 @@ class Article(models.Model):
             if parsed is not None and parsed[0] is raw:
                 coauthors = parsed[1]
             else:
-                rows = sorted(json.loads(f"[{raw or ''}]"), key=lambda row: (row["position"], row["id"]))
-                coauthors = [Author(id=row["id"], name=row["name"], slug=row["slug"]) for row in rows]
+                coauthors = [
+                    Author(id=row["id"], name=row["name"], slug=row["slug"]) for row in coauthor_rows(raw)
+                ]
                 self._coauthors_parsed = (raw, coauthors)
         return [self.author, *coauthors]
 
@@ -757,17 +777,11 @@ class Article(models.Model):
         by_slug = {article.slug: article for article in visible.filter(slug__in=slugs)}
         return [(slug, by_slug.get(slug)) for slug in slugs if slug not in live]
 
-    def topics_among(self, browsable):
-        """This article's topics (`with_topic_ids`) taken from `browsable`, a list that holds
-        them all, in its order: no query."""
-        ids = {int(pk) for pk in (self.topic_ids or "").split(",") if pk}
-        return [topic for topic in browsable if topic.pk in ids]
-
     def take_topics(self, browsable):
         """Set this article's topics (`with_topic_ids`) from `browsable`, a list by name that
         holds them all, as `prefetch_related("topics")` would: no query."""
         topics = self.topics.all()
-        topics._result_cache = self.topics_among(browsable)
+        topics._result_cache = topics_among(self.topic_ids, browsable)
         topics._prefetch_done = True
         self._prefetched_objects_cache = {**getattr(self, "_prefetched_objects_cache", {}), "topics": topics}
 

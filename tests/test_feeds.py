@@ -330,16 +330,14 @@ LINKS_IN_CONTENT = [
 
 @pytest.mark.parametrize("stored, expected", LINKS_IN_CONTENT)
 def test_feed_content_makes_root_relative_and_in_page_links_absolute(stored, expected):
-    article = Article(body_html=stored, take_html="")
-
-    assert article_content_html(article, f"{ORIGIN}/articles/here/") == expected
+    assert article_content_html(stored, "", f"{ORIGIN}/articles/here/") == expected
 
 
 def test_feed_content_adds_the_take_under_the_sites_heading(settings):
     settings.SITE_NAME = "Cars & Co"
-    article = Article(body_html="<p>Body.</p>", take_html='<p>See <a href="/x/">this</a>.</p>')
+    take = '<p>See <a href="/x/">this</a>.</p>'
 
-    assert article_content_html(article, f"{ORIGIN}/articles/here/") == (
+    assert article_content_html("<p>Body.</p>", take, f"{ORIGIN}/articles/here/") == (
         f'<p>Body.</p>\n<h2>Cars &amp; Co’s take</h2>\n<p>See <a href="{ORIGIN}/x/">this</a>.</p>'
     )
 
@@ -352,6 +350,7 @@ QUICK_ELEMENTS = [
     ("atom:link", None, {"rel": "self", "href": "https://x.example/?a=1&b=<2>"}),
     ("link", "", {"href": 'say "hi"', "rel": "alternate"}),
     ("category", "", {"term": 'it\'s "both"'}),
+    ("category", "", {"term": "it's"}),
     ("guid", "tag:x,2026:1", {"isPermaLink": "false"}),
     ("summary", "line\nbreak\ttab", {"type": "text"}),
     ("name", "attribute\nnewline", {"title": "a\nb\rc\td"}),
