@@ -31,7 +31,7 @@ from django.utils.translation import get_language
 
 from .feedxml import QuickAtom1Feed, QuickRss201rev2Feed
 from .listings import browsable_topics
-from .models import NEWEST_FIRST, Article, Author, Topic, coauthor_rows, slug_url, topics_among
+from .models import NEWEST_FIRST, Article, Author, Topic, coauthor_rows, slug_urls, topics_among
 from .structured_data import absolute_url
 
 FEED_SIZE = 20
@@ -201,8 +201,10 @@ class LatestArticlesFeed(Feed):
         One query, for the columns an item shows (ITEM_FIELDS), the lead author's name and
         slug, the co-authors, when the article last changed and its topics' ids; as rows, not
         model instances (an article and its author made as models for each row were a fifth of
-        an item's cost). Each row's `topic_names` from the topics readers can browse
-        (remembered per edition, and holding every published article's topics), by name.
+        an item's cost). Each row then gets its `topic_names`, from the topics readers can
+        browse (remembered per edition, and holding every published article's topics), by
+        name; its `link`, its `author_link` and its `coauthors` (name, link), made with the
+        URL patterns looked up once for the twenty.
         """
         rows = list(
             self.get_articles(obj)
@@ -221,8 +223,15 @@ class LatestArticlesFeed(Feed):
         )
         if rows:
             topics = browsable_topics()
+            article_url, author_url = slug_urls(Article.url_name), slug_urls(Author.url_name)
             for row in rows:
                 row["topic_names"] = [topic.name for topic in topics_among(row["topic_ids"], topics)]
+                row["link"] = absolute_url(article_url(row["slug"]))
+                row["author_link"] = absolute_url(author_url(row["author_slug"]))
+                row["coauthors"] = [
+                    (author["name"], absolute_url(author_url(author["slug"])))
+                    for author in coauthor_rows(row["coauthor_json"])
+                ]
         return rows
 
     def item_title(self, item):
@@ -232,7 +241,7 @@ class LatestArticlesFeed(Feed):
         return item["standfirst"]
 
     def item_link(self, item):
-        return absolute_url(slug_url(Article.url_name, item["slug"]))
+        return item["link"]
 
     def item_guid(self, item):
         # Stable across slug changes (old slugs redirect), so a renamed article is not
@@ -247,7 +256,7 @@ class LatestArticlesFeed(Feed):
         return item["author_name"]
 
     def item_author_link(self, item):
-        return absolute_url(slug_url(Author.url_name, item["author_slug"]))
+        return item["author_link"]
 
     def item_pubdate(self, item):
         return item["published_at"]
@@ -261,7 +270,6 @@ class LatestArticlesFeed(Feed):
     def item_fields(self, item):
         """What the feed generator's `add_item` takes for one article (a row of `items`)."""
         link = self.item_link(item)
-        coauthors = coauthor_rows(item["coauthor_json"])
         return {
             "title": self.item_title(item),
             "link": link,
@@ -275,10 +283,8 @@ class LatestArticlesFeed(Feed):
             "categories": self.item_categories(item),
             "content_html": article_content_html(item["body_html"], item["take_html"], link),
             # Every author after the lead (item_author_name): another <dc:creator> or <author>.
-            "coauthor_names": [author["name"] for author in coauthors],
-            "coauthor_links": [
-                absolute_url(slug_url(Author.url_name, author["slug"])) for author in coauthors
-            ],
+            "coauthor_names": [name for name, _ in item["coauthors"]],
+            "coauthor_links": [url for _, url in item["coauthors"]],
         }
 
 

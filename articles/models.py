@@ -44,10 +44,21 @@ def slug_url(name, slug):
     requests) and the slug put into it, which is what reverse() would do for a well-formed
     slug (nothing to quote). Anything else goes through reverse() itself.
     """
-    if not _SLUG.fullmatch(slug):
-        return reverse(name, kwargs={"slug": slug})
+    return slug_urls(name)(slug)
+
+
+def slug_urls(name):
+    """`slug_url` for many slugs of one URL name within a request (a feed's twenty articles,
+    their authors): the script prefix and the URLconf, which may differ between requests but
+    not within one, read once (about 3 µs each time, the URLconf's an asgiref Local)."""
     before, after = _around_slug(name, get_script_prefix(), get_urlconf())
-    return f"{before}{slug}{after}"
+
+    def url(slug):
+        if not _SLUG.fullmatch(slug):
+            return reverse(name, kwargs={"slug": slug})
+        return f"{before}{slug}{after}"
+
+    return url
 
 
 @functools.lru_cache(maxsize=64)

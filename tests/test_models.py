@@ -1,13 +1,24 @@
 """Articles, authors and topics: what the database and the models guarantee."""
 
+import json
 from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.urls import NoReverseMatch, reverse, set_script_prefix
 from django.utils import timezone
 
-from articles.models import WORDS_PER_MINUTE, Article, Author, Topic
+from articles.models import (
+    WORDS_PER_MINUTE,
+    Article,
+    Author,
+    Topic,
+    coauthor_rows,
+    slug_url,
+    slug_urls,
+    topics_among,
+)
 from tests.factories import ArticleFactory, AuthorFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -225,3 +236,43 @@ def test_is_live_matches_the_published_queryset():
     assert ArticleFactory(published=True).is_live
     assert not ArticleFactory(future=True).is_live
     assert not ArticleFactory(draft=True).is_live
+
+
+@pytest.mark.parametrize(
+    "name", ["articles:article-detail", "articles:author-detail", "articles:topic-detail"]
+)
+@pytest.mark.parametrize("script_prefix", ["/", "/news/"])
+def test_slug_urls_are_what_reverse_gives(name, script_prefix):
+    set_script_prefix(script_prefix)
+    try:
+        url = slug_urls(name)
+        for slug in ("battery-news", "a", "Model_3-2026"):
+            assert url(slug) == slug_url(name, slug) == reverse(name, kwargs={"slug": slug})
+        with pytest.raises(NoReverseMatch):
+            url("not a slug")
+    finally:
+        set_script_prefix("/")
+
+
+def test_coauthor_rows_come_in_byline_order():
+    # As with_coauthors() gives them: JSON objects joined by commas, in any order.
+    rows = [
+        {"id": 9, "name": "Katherine", "slug": "katherine", "position": 2},
+        {"id": 3, "name": "Grace", "slug": "grace", "position": 1},
+        {"id": 2, "name": "Ada", "slug": "ada", "position": 2},
+    ]
+    raw = ",".join(json.dumps(row) for row in rows)
+
+    assert [row["name"] for row in coauthor_rows(raw)] == ["Grace", "Ada", "Katherine"]
+    assert coauthor_rows(None) == coauthor_rows("") == []
+
+
+def test_topics_among_keeps_the_order_of_the_browsable_topics():
+    batteries, policy, trucks = (
+        Topic(id=pk, name=name) for pk, name in [(7, "Batteries"), (2, "Policy"), (5, "Trucks")]
+    )
+    browsable = [batteries, policy, trucks]
+
+    assert topics_among("5,7", browsable) == [batteries, trucks]
+    assert topics_among("2", browsable) == [policy]
+    assert topics_among(None, browsable) == []
