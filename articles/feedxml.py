@@ -19,7 +19,7 @@ from django.utils.xmlutils import SimplerXMLGenerator, UnserializableContentErro
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0B-\x0C\x0E-\x1F]")
 # What `quoteattr` replaces or quotes around; a value with none of them it puts in double
 # quotes as it is (most of a feed's attribute values: URLs, "alternate", "text").
-_QUOTED_IN_ATTRIBUTES = re.compile("[&<>\"'\n\r\t]")
+_QUOTED_IN_ATTRIBUTES = re.compile(r"[&<>\"'\n\r\t]")
 
 
 def _quoted(value):
