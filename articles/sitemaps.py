@@ -19,6 +19,7 @@ from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import SitemapIndexItem, x_robots_tag
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger
 from django.db.models import Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -40,10 +41,24 @@ class CanonicalOriginSitemap(Sitemap):
         return urlsplit(settings.SITE_ORIGIN).netloc
 
 
-def _latest_change(**filters):
-    """When the published articles matching `filters` last changed, as a subquery."""
-    articles = Article.objects.published().filter(**filters).with_last_modified().order_by("-last_modified")
-    return Subquery(articles.values("last_modified")[:1])
+def _latest_change(*lookups):
+    """When the published articles that point at the outer row through any of `lookups` (Article
+    fields or paths, such as "topics") last changed, as an expression: a subquery per lookup."""
+    latest = [
+        Subquery(
+            Article.objects.published()
+            .filter(**{lookup: OuterRef("pk")})
+            .with_last_modified()
+            .order_by("-last_modified")
+            .values("last_modified")[:1]
+        )
+        for lookup in lookups
+    ]
+    if len(latest) == 1:
+        return latest[0]
+    # The latest of those that have any: SQLite's GREATEST of a NULL is NULL, so each argument
+    # falls back on the others (PostgreSQL's skips NULLs, and gives the same).
+    return Greatest(*(Coalesce(*latest[start:], *latest[:start]) for start in range(len(latest))))
 
 
 def site_last_changed():
@@ -150,24 +165,26 @@ class NamedPageSitemap(RememberedSitemap):
     """The pages of the topics or authors that have a published article, by name."""
 
     model = None
-    articles_of = None  # the Article field that points at one of them
+    articles_of = ()  # the Article fields (or paths) through which an article is one of theirs
 
     def fresh_items(self):
         return (
             self.model.objects.with_published_articles()
-            .annotate(last_update=_latest_change(**{self.articles_of: OuterRef("pk")}))
+            .annotate(last_update=_latest_change(*self.articles_of))
             .order_by("name")
         )
 
 
 class TopicSitemap(NamedPageSitemap):
-    model, articles_of = Topic, "topics"
+    model, articles_of = Topic, ("topics",)
     changefreq = "daily"
     priority = 0.6
 
 
 class AuthorSitemap(NamedPageSitemap):
-    model, articles_of = Author, "author"
+    # An author's page lists what they wrote as the lead author or as a co-author
+    # (ArticleQuerySet.by_author): either may be its last change.
+    model, articles_of = Author, ("author", "coauthor_links__author")
     changefreq = "weekly"
     priority = 0.5
 
