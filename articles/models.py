@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.validators import slug_re
 from django.db import connection, models, transaction
-from django.db.models import Exists, F, OuterRef, Q, StringAgg, Subquery, TextField, Value
+from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q, StringAgg, Subquery, TextField, Value
 from django.db.models.functions import Cast, Coalesce, Greatest, JSONObject
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
@@ -38,10 +38,21 @@ def slug_url(name, slug):
     requests) and the slug put into it, which is what reverse() would do for a well-formed
     slug (nothing to quote). Anything else goes through reverse() itself.
     """
-    if not slug_re.fullmatch(slug):
-        return reverse(name, kwargs={"slug": slug})
+    return slug_urls(name)(slug)
+
+
+def slug_urls(name):
+    """`slug_url` with `name` and the request's script prefix and URLconf looked up once: for
+    thousands of slugs (a sitemap page), where those look-ups cost more than the rest."""
     before, after = _around_slug(name, get_script_prefix(), get_urlconf())
-    return f"{before}{slug}{after}"
+    well_formed = slug_re.fullmatch  # once: slug_re is a lazy object, slow to look into
+
+    def url(slug):
+        if not well_formed(slug):
+            return reverse(name, kwargs={"slug": slug})
+        return f"{before}{slug}{after}"
+
+    return url
 
 
 @functools.lru_cache(maxsize=64)
@@ -165,7 +176,18 @@ class ArticleQuerySet(models.QuerySet):
         `published_at` is a schedule: the article appears at that moment, with no job.
         `now` is the present unless given (a compiled query leaves it open: articles.compiled).
         """
-        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=now or timezone.now())
+        return self.filter(self._is_published(now))
+
+    def with_live(self, now=None):
+        """Annotate `live`: whether the article is among `published(now)`, as a column, for a
+        query that reads hidden articles too and leaves them out as it goes."""
+        return self.annotate(
+            live=ExpressionWrapper(self._is_published(now), output_field=models.BooleanField())
+        )
+
+    @staticmethod
+    def _is_published(now):
+        return Q(status=Article.Status.PUBLISHED, published_at__lte=now or timezone.now())
 
     def with_last_modified(self):
         """Annotate `last_modified`: when readers last saw the article change.

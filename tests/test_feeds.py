@@ -7,12 +7,13 @@ import math
 import re
 import xml.etree.ElementTree as ET
 from calendar import timegm
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from html import unescape
 from html.parser import HTMLParser
 
 import feedparser
 import pytest
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from articles import sitemaps
@@ -659,6 +660,41 @@ def test_each_sitemap_file_says_when_it_last_changed(client, varied_site, settin
         "/sitemap-topics.xml": newest,
         "/sitemap-authors.xml": newest,
     }
+
+
+AWKWARD_URLS = [
+    ("https://autotrendy.example/a?b=1&c=<2>&d='\"", at("2025-03-01 23:30")),  # escaped; next day in Paris
+    ("https://autotrendy.example/no-date/", None),
+    ("https://autotrendy.example/a-date/", date(2025, 1, 2)),
+    ("https://autotrendy.example/naive/", datetime(2025, 1, 3, 23, 30)),  # left as it is
+    ("https://autotrendy.example/early/", at("0999-12-31 23:30")),  # years of four digits
+]
+
+
+@pytest.mark.parametrize("changefreq, priority", [("weekly", 0.8), (None, None), ("", 0.0), ("daily", 1)])
+@pytest.mark.parametrize("urls", [AWKWARD_URLS, []])
+def test_a_sitemap_written_out_is_what_djangos_template_writes(settings, urls, changefreq, priority):
+    settings.TIME_ZONE = "Europe/Paris"
+    # The entries as django.contrib.sitemaps.Sitemap.get_urls gives them to its template.
+    template_urls = [
+        {
+            "location": location,
+            "lastmod": lastmod,
+            "changefreq": changefreq,
+            "priority": str(priority if priority is not None else ""),
+        }
+        for location, lastmod in urls
+    ]
+    written = sitemaps.urlset_xml(urls, changefreq=changefreq, priority=priority)
+    assert written == render_to_string("sitemap.xml", {"urlset": template_urls})
+
+
+@pytest.mark.parametrize("entries", [AWKWARD_URLS, []])
+def test_a_sitemap_index_written_out_is_what_djangos_template_writes(settings, entries):
+    settings.TIME_ZONE = "Europe/Paris"
+    template_entries = [{"location": location, "last_mod": lastmod} for location, lastmod in entries]
+    written = sitemaps.sitemapindex_xml(entries)
+    assert written == render_to_string("sitemap_index.xml", {"sitemaps": template_entries})
 
 
 def test_an_author_who_only_co_wrote_articles_is_in_the_sitemap_with_their_last_change(client, feed_articles):

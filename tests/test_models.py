@@ -225,3 +225,17 @@ def test_is_live_matches_the_published_queryset():
     assert ArticleFactory(published=True).is_live
     assert not ArticleFactory(future=True).is_live
     assert not ArticleFactory(draft=True).is_live
+
+
+def test_the_live_column_matches_the_published_queryset():
+    articles = [
+        ArticleFactory(published=True),
+        ArticleFactory(future=True),
+        ArticleFactory(draft=True),
+        ArticleFactory(status=Article.Status.ARCHIVED, published_at=timezone.now() - timedelta(days=1)),
+    ]
+    live = dict(Article.objects.with_live().values_list("pk", "live"))
+    assert live == {article.pk: article.is_live for article in articles}
+    assert {pk for pk, is_live in live.items() if is_live} == set(
+        Article.objects.published().values_list("pk", flat=True)
+    )

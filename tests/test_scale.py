@@ -296,6 +296,39 @@ def test_the_sitemap_lists_every_published_article_once(client, site, monkeypatc
     ]
 
 
+def sql_of(client, url):
+    """The statements a request runs, in order."""
+    executed = []
+
+    def record(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        assert client.get(url).status_code == 200, url
+    return executed
+
+
+def test_the_sitemap_index_runs_the_same_queries_for_fifty_pages_as_for_one(client, monkeypatch):
+    """The index grows by an entry per page of articles (twenty at 100,000 articles), its
+    queries do not: the sections' last changes are remembered for the edition, and the number
+    of pages comes from the highest id, read off the end of the primary key without a sort."""
+    from articles import sitemaps
+
+    ArticleFactory.create_batch(3, published=True)
+    highest = ArticleFactory(pk=1_000_000, published=True).pk  # ids run high: many pages
+    client.get("/sitemap.xml")  # remembers the edition's values
+    monkeypatch.setattr(sitemaps.ArticleSitemap, "limit", highest)
+    one_page = sql_of(client, "/sitemap.xml")
+    monkeypatch.setattr(sitemaps.ArticleSitemap, "limit", highest // 50)
+    fifty_pages = sql_of(client, "/sitemap.xml")
+
+    assert client.get("/sitemap.xml").content.decode().count("/sitemap-articles.xml") == 50
+    assert fifty_pages == one_page
+    plan = Article.objects.order_by("-pk").values_list("pk", flat=True)[:1].explain()
+    assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+
+
 # ---------------------------------------------------------------------------
 # Queries: a fixed number, whatever the number of articles
 
