@@ -109,7 +109,7 @@ def facts_of(article):
         url=absolute_url(article.get_absolute_url()),
         image=preview_image(article),
         authors=article.byline_authors(),
-        topics=[topic.name for topic in article.topics.all()],
+        topics=[topic.name for topic in article.topic_list],
         modified=iso_datetime(last_modified(article)),
     )
 
