@@ -106,13 +106,14 @@ def newest_matches(articles, parsed, count):
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT rowid, ({eligible_sql}) AS published, -bm25({FTS_TABLE}, {_BM25_WEIGHTS}) "
+            f"SELECT rowid, ({eligible_sql}) || '' AS published, -bm25({FTS_TABLE}, {_BM25_WEIGHTS}) "
             f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND published IS NOT NULL "
             f"ORDER BY rowid DESC LIMIT %s",
             [*eligible_params, fts5_query(parsed), count],
         )
         # The publication time as stored, text: it orders as the time does (SQLite's own
-        # ORDER BY compares it so), and converting 1,000 of them would cost 8 ms.
+        # ORDER BY compares it so). `|| ''` makes it an expression, which the driver does not
+        # convert as it converts a timestamp column: a third of the query's time.
         return cursor.fetchall()
 
 
