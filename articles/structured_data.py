@@ -175,10 +175,14 @@ def json_ld_script(data):
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
 
 
+def phrase(parts):
+    """ "A", "A and B", "A, B and C": a byline's parts as one phrase."""
+    return " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
+
+
 def names(authors):
-    """ "A", "A and B", "A, B and C": the byline's names as one phrase."""
-    named = [author.name for author in authors]
-    return " and ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)
+    """The byline's names as one phrase."""
+    return phrase([author.name for author in authors])
 
 
 def _card(prefix, article, image):

@@ -8,6 +8,8 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from ..structured_data import phrase
+
 register = template.Library()
 
 
@@ -19,6 +21,4 @@ def byline(article, link_class=""):
         format_html('<a{} href="{}">{}</a>', attributes, author.get_absolute_url(), author.name)
         for author in article.byline_authors()
     ]
-    if len(links) > 1:
-        return mark_safe(f"{', '.join(links[:-1])} and {links[-1]}")
-    return links[0] if links else ""
+    return mark_safe(phrase(links))  # each link escaped by format_html
