@@ -170,8 +170,11 @@ def image_object(article, image):
 
 
 def json_ld_script(data):
-    """`data` as a <script type="application/ld+json"> element, safe inside HTML."""
-    text = json.dumps(data, ensure_ascii=False, indent=2).translate(_JSON_SCRIPT_ESCAPES)
+    """`data` as a <script type="application/ld+json"> element, safe inside HTML.
+
+    On one line: indented, json.dumps leaves its C encoder for the Python one (twice the
+    time, on every article page)."""
+    text = json.dumps(data, ensure_ascii=False).translate(_JSON_SCRIPT_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
 
 
