@@ -778,9 +778,19 @@ class Article(models.Model):
         holds them all, as `prefetch_related("topics")` would: no query."""
         ids = {int(pk) for pk in (self.topic_ids or "").split(",") if pk}
         topics = self.topics.all()
-        topics._result_cache = [topic for topic in browsable if topic.pk in ids]
+        topics._result_cache = self.topic_list = [topic for topic in browsable if topic.pk in ids]
         topics._prefetch_done = True
         self._prefetched_objects_cache = {**getattr(self, "_prefetched_objects_cache", {}), "topics": topics}
+
+    @cached_property
+    def topic_list(self):
+        """The article's topics by name, as a list: what its page and its link previews show.
+
+        From `take_topics` or a prefetch where there was one, else one query; asked for
+        several times a page, with one related manager (`article.topics` makes a new one,
+        and a queryset, on every call).
+        """
+        return list(self.topics.all())
 
     def surroundings(self):
         """ "Read more", "Linked from" and previous/next of this article, in one query.
@@ -803,7 +813,7 @@ class Article(models.Model):
         shares with this one (`_surroundings_sql`). Only published articles; a draft (in a
         preview) has no previous or next.
         """
-        topic_ids = [topic.pk for topic in self.topics.all()]  # prefetched on the article page
+        topic_ids = [topic.pk for topic in self.topic_list]
         sql, params = _surroundings_sql(self, topic_ids)
         rows = sorted(
             Article.objects.raw(sql, params), key=lambda row: (row.published_at, row.pk), reverse=True
@@ -845,14 +855,10 @@ class Article(models.Model):
     def first_topic(self):
         """The article's first topic by name (a card's kicker), or None.
 
-        From the topics prefetched with the article where they were, without the related
-        manager `article.topics.all` makes on every call (a listing asks for ten). Listings
-        set it from `topic_ids` (articles.listings.cards): no query, no manager.
+        From `topic_list` (the topics taken or prefetched with the article, else one query).
+        Listings set it from `topic_ids` (articles.listings.cards): no query, no manager.
         """
-        try:
-            topics = self._prefetched_objects_cache["topics"]
-        except (AttributeError, KeyError):
-            return self.topics.first()
+        topics = self.topic_list
         return topics[0] if topics else None
 
     @property

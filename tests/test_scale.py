@@ -230,6 +230,38 @@ def test_topic_author_and_month_pages_list_their_published_articles(client, site
         assert_listing(client, f"/archive/{start:%Y}/{start:%m}/", in_month)
 
 
+def test_listing_cards_carry_each_articles_first_topic_by_name(client, site):
+    # Cards take their kicker from the topics' ids and the browsable topics (listings.cards),
+    # not from a prefetch: the same topic as the plain query, for every card of every page.
+    for path in ("/", "/?page=2", *(author.get_absolute_url() for author in Author.objects.all())):
+        response = client.get(path)
+        if response.status_code != 200:
+            continue
+        for article in response.context["article_list"]:
+            assert article.first_topic == article.topics.order_by("name").first(), (path, article.slug)
+
+
+def test_cards_come_in_the_order_asked_leaving_out_unknown_ids(site):
+    from django.test.utils import CaptureQueriesContext
+
+    from articles.listings import CARD_SLOTS, cards
+
+    ids = list(published().order_by("?").values_list("pk", flat=True)[: CARD_SLOTS * 2 + 3])
+    asked = [*ids[:5], 999_999, *ids[5:]]
+    with CaptureQueriesContext(connection) as queries:
+        shown = cards(asked)
+
+    # One query per CARD_SLOTS ids (besides the site's edition and its browsable topics).
+    card_queries = [query for query in queries if "coauthor" in query["sql"]]
+    assert len(card_queries) == 3, [query["sql"][:80] for query in queries]
+
+    assert [article.pk for article in shown] == ids
+    reference = {article.pk: article for article in published().filter(pk__in=ids).with_coauthors()}
+    for article in shown:
+        assert article.byline_authors() == reference[article.pk].byline_authors()
+        assert article.title == reference[article.pk].title
+
+
 def test_archive_months_and_their_neighbours_are_the_months_with_published_articles(client, site):
     months = sorted(
         {
