@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.validators import slug_re
 from django.db import connection, models, transaction
-from django.db.models import Exists, F, OuterRef, Q, StringAgg, Subquery, TextField, Value
+from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q, StringAgg, Subquery, TextField, Value
 from django.db.models.functions import Cast, Coalesce, Greatest, JSONObject
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
@@ -49,7 +49,7 @@ def slug_url(name, slug):
 
 def slug_urls(name):
     """`slug_url` for many slugs of one URL name within a request (a feed's twenty articles,
-    their authors): the script prefix and the URLconf, which may differ between requests but
+    their authors; a sitemap page's thousands): the script prefix and the URLconf, which may differ between requests but
     not within one, read once (about 3 µs each time, the URLconf's an asgiref Local)."""
     before, after = _around_slug(name, get_script_prefix(), get_urlconf())
 
@@ -200,7 +200,18 @@ class ArticleQuerySet(models.QuerySet):
         `published_at` is a schedule: the article appears at that moment, with no job.
         `now` is the present unless given (a compiled query leaves it open: articles.compiled).
         """
-        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=now or timezone.now())
+        return self.filter(self._is_published(now))
+
+    def with_live(self, now=None):
+        """Annotate `live`: whether the article is among `published(now)`, as a column, for a
+        query that reads hidden articles too and leaves them out as it goes."""
+        return self.annotate(
+            live=ExpressionWrapper(self._is_published(now), output_field=models.BooleanField())
+        )
+
+    @staticmethod
+    def _is_published(now):
+        return Q(status=Article.Status.PUBLISHED, published_at__lte=now or timezone.now())
 
     def with_last_modified(self):
         """Annotate `last_modified`: when readers last saw the article change.
@@ -792,9 +803,19 @@ class Article(models.Model):
         """Set this article's topics (`with_topic_ids`) from `browsable`, a list by name that
         holds them all, as `prefetch_related("topics")` would: no query."""
         topics = self.topics.all()
-        topics._result_cache = topics_among(self.topic_ids, browsable)
+        topics._result_cache = self.topic_list = topics_among(self.topic_ids, browsable)
         topics._prefetch_done = True
         self._prefetched_objects_cache = {**getattr(self, "_prefetched_objects_cache", {}), "topics": topics}
+
+    @cached_property
+    def topic_list(self):
+        """The article's topics by name, as a list: what its page and its link previews show.
+
+        From `take_topics` or a prefetch where there was one, else one query; asked for
+        several times a page, with one related manager (`article.topics` makes a new one,
+        and a queryset, on every call).
+        """
+        return list(self.topics.all())
 
     def surroundings(self):
         """ "Read more", "Linked from" and previous/next of this article, in one query.
@@ -817,7 +838,7 @@ class Article(models.Model):
         shares with this one (`_surroundings_sql`). Only published articles; a draft (in a
         preview) has no previous or next.
         """
-        topic_ids = [topic.pk for topic in self.topics.all()]  # prefetched on the article page
+        topic_ids = [topic.pk for topic in self.topic_list]
         sql, params = _surroundings_sql(self, topic_ids)
         rows = sorted(
             Article.objects.raw(sql, params), key=lambda row: (row.published_at, row.pk), reverse=True
@@ -859,14 +880,10 @@ class Article(models.Model):
     def first_topic(self):
         """The article's first topic by name (a card's kicker), or None.
 
-        From the topics prefetched with the article where they were, without the related
-        manager `article.topics.all` makes on every call (a listing asks for ten). Listings
-        set it from `topic_ids` (articles.listings.cards): no query, no manager.
+        From `topic_list` (the topics taken or prefetched with the article, else one query).
+        Listings set it from `topic_ids` (articles.listings.cards): no query, no manager.
         """
-        try:
-            topics = self._prefetched_objects_cache["topics"]
-        except (AttributeError, KeyError):
-            return self.topics.first()
+        topics = self.topic_list
         return topics[0] if topics else None
 
     @property

@@ -109,7 +109,7 @@ def facts_of(article):
         url=absolute_url(article.get_absolute_url()),
         image=preview_image(article),
         authors=article.byline_authors(),
-        topics=[topic.name for topic in article.topics.all()],
+        topics=[topic.name for topic in article.topic_list],
         modified=iso_datetime(last_modified(article)),
     )
 
@@ -170,15 +170,22 @@ def image_object(article, image):
 
 
 def json_ld_script(data):
-    """`data` as a <script type="application/ld+json"> element, safe inside HTML."""
-    text = json.dumps(data, ensure_ascii=False, indent=2).translate(_JSON_SCRIPT_ESCAPES)
+    """`data` as a <script type="application/ld+json"> element, safe inside HTML.
+
+    On one line: indented, json.dumps leaves its C encoder for the Python one (twice the
+    time, on every article page)."""
+    text = json.dumps(data, ensure_ascii=False).translate(_JSON_SCRIPT_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
 
 
+def phrase(parts):
+    """ "A", "A and B", "A, B and C": a byline's parts as one phrase."""
+    return " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
+
+
 def names(authors):
-    """ "A", "A and B", "A, B and C": the byline's names as one phrase."""
-    named = [author.name for author in authors]
-    return " and ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)
+    """The byline's names as one phrase."""
+    return phrase([author.name for author in authors])
 
 
 def _card(prefix, article, image):

@@ -68,7 +68,8 @@ INSTALLED_APPS = [
     # Before staticfiles, so runserver serves static files the way production does.
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    # Its sitemap.xml template; locations come from SITE_ORIGIN (articles.sitemaps).
+    # Its Sitemap class and templates: articles.sitemaps writes the templates' bytes itself
+    # (tests/test_feeds.py compares them), with locations on SITE_ORIGIN.
     "django.contrib.sitemaps",
     "markdownx",
     "simple_history",

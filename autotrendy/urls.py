@@ -1,13 +1,13 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from articles import accounts
 from articles.markdownx_views import StaffImageUploadView, StaffMarkdownifyView
 from articles.pagecache import public_page
 from articles.sitemaps import index as sitemap_index
+from articles.sitemaps import section as sitemap_section
 from articles.sitemaps import sitemaps
 from articles.views import robots_txt
 from autotrendy.csp_reports import csp_report
@@ -45,7 +45,12 @@ urlpatterns = [
     ),
     # An index of sections; the articles' section in pages of ids (articles.sitemaps).
     path("sitemap.xml", public_page(sitemap_index), {"sitemaps": sitemaps}, name="sitemap"),
-    path("sitemap-<slug:section>.xml", public_page(sitemap), {"sitemaps": sitemaps}, name="sitemap-section"),
+    path(
+        "sitemap-<slug:section>.xml",
+        public_page(sitemap_section),
+        {"sitemaps": sitemaps},
+        name="sitemap-section",
+    ),
     path("robots.txt", robots_txt, name="robots-txt"),
     path("csp-report/", csp_report, name="csp-report"),
     path("", include("articles.urls")),

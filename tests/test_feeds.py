@@ -8,7 +8,7 @@ import math
 import re
 import xml.etree.ElementTree as ET
 from calendar import timegm
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,6 +16,7 @@ from pathlib import Path
 import feedparser
 import pytest
 from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.xmlutils import SimplerXMLGenerator, UnserializableContentError
@@ -23,7 +24,7 @@ from django.utils.xmlutils import SimplerXMLGenerator, UnserializableContentErro
 from articles import sitemaps
 from articles.feeds import FEED_SIZE, article_content_html
 from articles.feedxml import QuickAtom1Feed, QuickRss201rev2Feed, QuickXMLGenerator
-from articles.models import Article, ArticleCoauthor
+from articles.models import Article, ArticleCoauthor, SlugRedirect
 from tests.factories import ArticleFactory, AuthorFactory, TopicFactory
 from tests.test_photos import stored_body_image
 
@@ -732,3 +733,217 @@ def test_robots_txt_keeps_crawlers_out_of_the_newsroom_and_points_to_the_sitemap
     assert "Disallow: /preview/" in lines
     assert f"Sitemap: {ORIGIN}/sitemap.xml" in lines
     assert "Disallow: /" not in lines
+
+
+# ---------------------------------------------------------------------------
+# The sitemap's exact bytes
+
+
+def at(text):
+    """A moment in UTC, as the database gives it back."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@pytest.fixture
+def varied_sitemap_site(settings, monkeypatch):
+    """Nine articles in three sitemap pages of three ids each, in a time zone where some of
+    them changed on another day than in UTC.
+
+    Page 1 (ids 7-9): published with a co-author, published long ago, scheduled for later.
+    Page 2 (ids 4-6): a draft, one in review, one archived: nothing for readers.
+    Page 3 (ids 1-3): a renamed article (its old slug redirects), and two published at the
+    same minute, one of them written before its publication time.
+    """
+    settings.TIME_ZONE = "Europe/Paris"
+    monkeypatch.setattr(sitemaps.ArticleSitemap, "limit", 3)
+    ada = AuthorFactory(name="Ada Lovelace", slug="ada-lovelace")
+    grace = AuthorFactory(name="Grace Hopper", slug="grace-hopper")
+    hedy = AuthorFactory(name="Hedy Lamarr", slug="hedy-lamarr")  # only ever a co-author
+    drafter = AuthorFactory(name="Dora Drafter", slug="dora-drafter")  # no published article
+    batteries = TopicFactory(name="Batteries", slug="batteries")
+    policy = TopicFactory(name="Policy", slug="policy")
+    secret = TopicFactory(name="Secret", slug="secret")  # drafts and archived only
+    later = TopicFactory(name="Later", slug="later")  # the scheduled article only
+    Status = Article.Status
+    rows = [
+        # id, slug, status, published_at, updated_at, author, topics
+        (1, "first-name", Status.PUBLISHED, "2025-01-10 08:00", "2025-01-12 09:15:30", ada, [batteries]),
+        (2, "tie-one", Status.PUBLISHED, "2025-02-01 12:00", "2025-02-01 12:00", grace, [policy]),
+        (3, "tie-two", Status.PUBLISHED, "2025-02-01 12:00", "2025-01-20 10:00", ada, [policy]),
+        (4, "a-draft", Status.DRAFT, None, "2025-03-05 10:00", drafter, [secret]),
+        (5, "in-review", Status.IN_REVIEW, None, "2025-03-05 11:00", drafter, [secret]),
+        (
+            6,
+            "archived",
+            Status.ARCHIVED,
+            "2024-06-01 10:00",
+            "2025-03-06 10:00",
+            drafter,
+            [secret, batteries],
+        ),
+        (
+            7,
+            "with-a-co-author",
+            Status.PUBLISHED,
+            "2025-03-01 23:30",
+            "2025-03-01 23:45:10.123456",
+            grace,
+            [batteries],
+        ),
+        (8, "published-long-ago", Status.PUBLISHED, "2024-12-24 06:00", "2024-12-24 06:00", ada, []),
+        (9, "scheduled", Status.PUBLISHED, None, "2025-03-07 10:00", grace, [later]),
+    ]
+    for pk, slug, status, published_at, updated_at, author, topics in rows:
+        if slug == "scheduled":
+            published_at = timezone.now() + timedelta(days=3)
+        elif published_at:
+            published_at = at(published_at)
+        article = ArticleFactory(
+            id=pk, slug=slug, status=status, published_at=published_at, author=author, topics=topics
+        )
+        if slug == "with-a-co-author":
+            ArticleCoauthor.objects.create(article=article, author=hedy, position=1)
+            ArticleCoauthor.objects.create(article=article, author=ada, position=2)
+        if slug == "first-name":
+            article.slug = "second-name"
+            article.save()
+        Article.objects.filter(pk=pk).update(updated_at=at(updated_at))
+    assert SlugRedirect.objects.filter(old_slug="first-name").exists()
+
+
+def sitemap_file(client, url):
+    """The bytes of one sitemap file, checked to be well-formed XML."""
+    response = client.get(url)
+    assert response.status_code == 200, url
+    assert response["Content-Type"] == "application/xml"
+    assert response["X-Robots-Tag"] == "noindex, noodp, noarchive"
+    ET.fromstring(response.content)
+    return response
+
+
+HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
+URLSET = '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">\n'
+# Every sitemap file of `varied_sitemap_site`, byte for byte, as Django's sitemap templates wrote them.
+VARIED_SITEMAP = {
+    "/sitemap.xml": (
+        HEAD + '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        "<sitemap><loc>https://autotrendy.example/sitemap-home.xml</loc>"
+        "<lastmod>2025-03-02T00:45:10.123456+01:00</lastmod></sitemap>"
+        "<sitemap><loc>https://autotrendy.example/sitemap-articles.xml</loc>"
+        "<lastmod>2025-03-02T00:45:10.123456+01:00</lastmod></sitemap>"
+        "<sitemap><loc>https://autotrendy.example/sitemap-articles.xml?p=2</loc>"
+        "<lastmod>2025-03-02T00:45:10.123456+01:00</lastmod></sitemap>"
+        "<sitemap><loc>https://autotrendy.example/sitemap-articles.xml?p=3</loc>"
+        "<lastmod>2025-03-02T00:45:10.123456+01:00</lastmod></sitemap>"
+        "<sitemap><loc>https://autotrendy.example/sitemap-topics.xml</loc>"
+        "<lastmod>2025-03-02T00:45:10.123456+01:00</lastmod></sitemap>"
+        "<sitemap><loc>https://autotrendy.example/sitemap-authors.xml</loc>"
+        "<lastmod>2025-03-02T00:45:10.123456+01:00</lastmod></sitemap>"
+        "\n</sitemapindex>\n"
+    ),
+    "/sitemap-home.xml": (
+        HEAD + URLSET + "<url><loc>https://autotrendy.example/</loc><lastmod>2025-03-02</lastmod>"
+        "<changefreq>daily</changefreq><priority>1.0</priority></url>"
+        "\n</urlset>\n"
+    ),
+    "/sitemap-articles.xml": (
+        HEAD + URLSET + "<url><loc>https://autotrendy.example/articles/with-a-co-author/</loc>"
+        "<lastmod>2025-03-02</lastmod><changefreq>weekly</changefreq><priority>0.8</priority></url>"
+        "<url><loc>https://autotrendy.example/articles/published-long-ago/</loc>"
+        "<lastmod>2024-12-24</lastmod><changefreq>weekly</changefreq><priority>0.8</priority></url>"
+        "\n</urlset>\n"
+    ),
+    "/sitemap-articles.xml?p=2": HEAD + URLSET + "\n</urlset>\n",
+    "/sitemap-articles.xml?p=3": (
+        HEAD + URLSET + "<url><loc>https://autotrendy.example/articles/tie-two/</loc>"
+        "<lastmod>2025-02-01</lastmod><changefreq>weekly</changefreq><priority>0.8</priority></url>"
+        "<url><loc>https://autotrendy.example/articles/tie-one/</loc>"
+        "<lastmod>2025-02-01</lastmod><changefreq>weekly</changefreq><priority>0.8</priority></url>"
+        "<url><loc>https://autotrendy.example/articles/second-name/</loc>"
+        "<lastmod>2025-01-12</lastmod><changefreq>weekly</changefreq><priority>0.8</priority></url>"
+        "\n</urlset>\n"
+    ),
+    "/sitemap-topics.xml": (
+        HEAD + URLSET + "<url><loc>https://autotrendy.example/topics/batteries/</loc>"
+        "<lastmod>2025-03-02</lastmod><changefreq>daily</changefreq><priority>0.6</priority></url>"
+        "<url><loc>https://autotrendy.example/topics/policy/</loc>"
+        "<lastmod>2025-02-01</lastmod><changefreq>daily</changefreq><priority>0.6</priority></url>"
+        "\n</urlset>\n"
+    ),
+    "/sitemap-authors.xml": (
+        HEAD + URLSET + "<url><loc>https://autotrendy.example/authors/ada-lovelace/</loc>"
+        "<lastmod>2025-03-02</lastmod><changefreq>weekly</changefreq><priority>0.5</priority></url>"
+        "<url><loc>https://autotrendy.example/authors/grace-hopper/</loc>"
+        "<lastmod>2025-03-02</lastmod><changefreq>weekly</changefreq><priority>0.5</priority></url>"
+        "<url><loc>https://autotrendy.example/authors/hedy-lamarr/</loc>"
+        "<lastmod>2025-03-02</lastmod><changefreq>weekly</changefreq><priority>0.5</priority></url>"
+        "\n</urlset>\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("url", VARIED_SITEMAP)
+def test_every_sitemap_file_of_a_varied_sitemap_site_has_these_exact_bytes(client, varied_site, url):
+    """The index and every section of a site with drafts, scheduled, archived, renamed and
+    co-written articles, and dates that fall on another day in the site's time zone."""
+    assert sitemap_file(client, url).content.decode() == VARIED_SITEMAP[url]
+
+
+def test_each_sitemap_file_says_when_it_last_changed(client, varied_sitemap_site, settings):
+    """Uncached, each file's Last-Modified is its latest URL's (none for a file without any);
+    the page cache answers with the edition's instead (tests/test_pagecache.py)."""
+    settings.PAGE_CACHE_ENABLED = False
+    newest = "Sat, 01 Mar 2025 23:45:10 GMT"
+    assert {url: sitemap_file(client, url).get("Last-Modified") for url in VARIED_SITEMAP} == {
+        "/sitemap.xml": newest,
+        "/sitemap-home.xml": newest,
+        "/sitemap-articles.xml": newest,
+        "/sitemap-articles.xml?p=2": None,
+        "/sitemap-articles.xml?p=3": "Sat, 01 Feb 2025 12:00:00 GMT",
+        "/sitemap-topics.xml": newest,
+        "/sitemap-authors.xml": newest,
+    }
+
+
+AWKWARD_URLS = [
+    ("https://autotrendy.example/a?b=1&c=<2>&d='\"", at("2025-03-01 23:30")),  # escaped; next day in Paris
+    ("https://autotrendy.example/no-date/", None),
+    ("https://autotrendy.example/a-date/", date(2025, 1, 2)),
+    ("https://autotrendy.example/naive/", datetime(2025, 1, 3, 23, 30)),  # left as it is
+    ("https://autotrendy.example/early/", at("0999-12-31 23:30")),  # years of four digits
+]
+
+
+@pytest.mark.parametrize("changefreq, priority", [("weekly", 0.8), (None, None), ("", 0.0), ("daily", 1)])
+@pytest.mark.parametrize("urls", [AWKWARD_URLS, []])
+def test_a_sitemap_written_out_is_what_djangos_template_writes(settings, urls, changefreq, priority):
+    settings.TIME_ZONE = "Europe/Paris"
+    # The entries as django.contrib.sitemaps.Sitemap.get_urls gives them to its template.
+    template_urls = [
+        {
+            "location": location,
+            "lastmod": lastmod,
+            "changefreq": changefreq,
+            "priority": str(priority if priority is not None else ""),
+        }
+        for location, lastmod in urls
+    ]
+    written = sitemaps.urlset_xml(urls, changefreq=changefreq, priority=priority)
+    assert written == render_to_string("sitemap.xml", {"urlset": template_urls})
+
+
+@pytest.mark.parametrize("entries", [AWKWARD_URLS, []])
+def test_a_sitemap_index_written_out_is_what_djangos_template_writes(settings, entries):
+    settings.TIME_ZONE = "Europe/Paris"
+    template_entries = [{"location": location, "last_mod": lastmod} for location, lastmod in entries]
+    written = sitemaps.sitemapindex_xml(entries)
+    assert written == render_to_string("sitemap_index.xml", {"sitemaps": template_entries})
+
+
+def test_an_author_who_only_co_wrote_articles_is_in_the_sitemap_with_their_last_change(client, feed_articles):
+    """Their page lists what they co-wrote: the sitemap gives its date (and the index, which
+    takes the latest of every section's, does not fail on them)."""
+    hedy = AuthorFactory(name="Hedy Lamarr", slug="hedy-lamarr")
+    ArticleCoauthor.objects.create(article=feed_articles["older"], author=hedy, position=1)
+    entries = sitemap_entries(client)
+    assert entries[f"{ORIGIN}/authors/hedy-lamarr/"] == entries[f"{ORIGIN}/articles/older-battery-news/"]

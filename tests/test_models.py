@@ -276,3 +276,17 @@ def test_topics_among_keeps_the_order_of_the_browsable_topics():
     assert topics_among("5,7", browsable) == [batteries, trucks]
     assert topics_among("2", browsable) == [policy]
     assert topics_among(None, browsable) == []
+
+
+def test_the_live_column_matches_the_published_queryset():
+    articles = [
+        ArticleFactory(published=True),
+        ArticleFactory(future=True),
+        ArticleFactory(draft=True),
+        ArticleFactory(status=Article.Status.ARCHIVED, published_at=timezone.now() - timedelta(days=1)),
+    ]
+    live = dict(Article.objects.with_live().values_list("pk", "live"))
+    assert live == {article.pk: article.is_live for article in articles}
+    assert {pk for pk, is_live in live.items() if is_live} == set(
+        Article.objects.published().values_list("pk", flat=True)
+    )

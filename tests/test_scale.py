@@ -230,6 +230,38 @@ def test_topic_author_and_month_pages_list_their_published_articles(client, site
         assert_listing(client, f"/archive/{start:%Y}/{start:%m}/", in_month)
 
 
+def test_listing_cards_carry_each_articles_first_topic_by_name(client, site):
+    # Cards take their kicker from the topics' ids and the browsable topics (listings.cards),
+    # not from a prefetch: the same topic as the plain query, for every card of every page.
+    for path in ("/", "/?page=2", *(author.get_absolute_url() for author in Author.objects.all())):
+        response = client.get(path)
+        if response.status_code != 200:
+            continue
+        for article in response.context["article_list"]:
+            assert article.first_topic == article.topics.order_by("name").first(), (path, article.slug)
+
+
+def test_cards_come_in_the_order_asked_leaving_out_unknown_ids(site):
+    from django.test.utils import CaptureQueriesContext
+
+    from articles.listings import CARD_SLOTS, cards
+
+    ids = list(published().order_by("?").values_list("pk", flat=True)[: CARD_SLOTS * 2 + 3])
+    asked = [*ids[:5], 999_999, *ids[5:]]
+    with CaptureQueriesContext(connection) as queries:
+        shown = cards(asked)
+
+    # One query per CARD_SLOTS ids (besides the site's edition and its browsable topics).
+    card_queries = [query for query in queries if "coauthor" in query["sql"]]
+    assert len(card_queries) == 3, [query["sql"][:80] for query in queries]
+
+    assert [article.pk for article in shown] == ids
+    reference = {article.pk: article for article in published().filter(pk__in=ids).with_coauthors()}
+    for article in shown:
+        assert article.byline_authors() == reference[article.pk].byline_authors()
+        assert article.title == reference[article.pk].title
+
+
 def test_archive_months_and_their_neighbours_are_the_months_with_published_articles(client, site):
     months = sorted(
         {
@@ -294,6 +326,39 @@ def test_the_sitemap_lists_every_published_article_once(client, site, monkeypatc
     assert re.findall(r"<loc>[^<]*(/topics/[^<]+/)</loc>", topics) == [
         topic.get_absolute_url() for topic in Topic.objects.with_published_articles()
     ]
+
+
+def sql_of(client, url):
+    """The statements a request runs, in order."""
+    executed = []
+
+    def record(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        assert client.get(url).status_code == 200, url
+    return executed
+
+
+def test_the_sitemap_index_runs_the_same_queries_for_fifty_pages_as_for_one(client, monkeypatch):
+    """The index grows by an entry per page of articles (twenty at 100,000 articles), its
+    queries do not: the sections' last changes are remembered for the edition, and the number
+    of pages comes from the highest id, read off the end of the primary key without a sort."""
+    from articles import sitemaps
+
+    ArticleFactory.create_batch(3, published=True)
+    highest = ArticleFactory(pk=1_000_000, published=True).pk  # ids run high: many pages
+    client.get("/sitemap.xml")  # remembers the edition's values
+    monkeypatch.setattr(sitemaps.ArticleSitemap, "limit", highest)
+    one_page = sql_of(client, "/sitemap.xml")
+    monkeypatch.setattr(sitemaps.ArticleSitemap, "limit", highest // 50)
+    fifty_pages = sql_of(client, "/sitemap.xml")
+
+    assert client.get("/sitemap.xml").content.decode().count("/sitemap-articles.xml") == 50
+    assert fifty_pages == one_page
+    plan = Article.objects.order_by("-pk").values_list("pk", flat=True)[:1].explain()
+    assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
 
 
 # ---------------------------------------------------------------------------

@@ -236,6 +236,38 @@ def test_sqlite_puts_back_triggers_that_a_table_rebuild_dropped():
     assert found("sodium") == []
 
 
+@sqlite_only
+def test_sqlite_reads_whether_a_match_may_be_shown_from_the_eligibility_index():
+    # Up to 1,001 matches are checked one by one (published, time come, author asked for):
+    # through the covering index, never the table's rows, whose text comes first.
+    topic, author = TopicFactory(), AuthorFactory()
+    article = ArticleFactory(published=True, title="Battery swap", author=author)
+    article.topics.add(topic)
+    statements = []
+
+    def keep(execute, sql, params, many, context):
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    for narrowing in ({}, {"topic": topic}, {"author": author}):
+        statements.clear()
+        with connection.execute_wrapper(keep):
+            assert found("battery", **narrowing) == ["Battery swap"]
+        ranking = next((sql, params) for sql, params in statements if "bm25" in sql)
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + ranking[0].replace("%s", "?"), ranking[1])
+            plan = " | ".join(row[-1] for row in cursor.fetchall())
+        assert "COVERING INDEX articles_article_search_eligibility" in plan, plan
+
+    # A table rebuild drops it (as it drops the triggers): search makes it again.
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX articles_article_search_eligibility")
+    assert found("battery") == ["Battery swap"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'articles_article_search_eligibility'")
+        assert cursor.fetchone() is not None
+
+
 @postgresql_only
 def test_postgresql_keeps_a_weighted_search_vector_in_the_row():
     article = ArticleFactory(

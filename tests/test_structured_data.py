@@ -238,7 +238,7 @@ def test_json_ld_cannot_close_its_script_element(client):
 def test_json_ld_script_escapes_html_characters():
     html = str(json_ld_script({"headline": "</script> & <b>"}))
     escaped = "\\u003C/script\\u003E \\u0026 \\u003Cb\\u003E"
-    assert html == f'<script type="application/ld+json">{{\n  "headline": "{escaped}"\n}}</script>'
+    assert html == f'<script type="application/ld+json">{{"headline": "{escaped}"}}</script>'
 
 
 def test_scheduled_article_is_not_modified_before_it_was_published(client):

@@ -272,6 +272,58 @@ def test_header_navigation_lists_only_topics_with_published_articles(client):
     assert "Secret project" not in page
 
 
+def nav_links(page):
+    nav = re.search(r'<nav class="site-header__nav".*?</nav>', page, flags=re.DOTALL).group(0)
+    return re.findall(
+        r'<a class="site-header__topic-link" href="([^"]+)"( aria-current="page")?>([^<]+)</a>', nav
+    )
+
+
+def test_header_navigation_links_each_topic_by_name_and_marks_the_one_being_read(client):
+    batteries = TopicFactory(name="Batteries", slug="batteries")
+    alliances = TopicFactory(name="Alliances & deals", slug="alliances")
+    ArticleFactory(published=True, topics=[batteries, alliances])
+
+    assert nav_links(client.get("/").content.decode()) == [
+        ("/topics/alliances/", "", "Alliances &amp; deals"),
+        ("/topics/batteries/", "", "Batteries"),
+    ]
+    assert nav_links(client.get("/topics/batteries/").content.decode()) == [
+        ("/topics/alliances/", "", "Alliances &amp; deals"),
+        ("/topics/batteries/", ' aria-current="page"', "Batteries"),
+    ]
+
+
+def test_header_navigation_follows_a_topic_change_at_once(client):
+    # The links are written once per edition of the site (articles.templatetags.navigation):
+    # a renamed topic, a topic's first article and an unpublished one each start a new edition.
+    batteries = TopicFactory(name="Batteries", slug="batteries")
+    article = ArticleFactory(published=True, topics=[batteries])
+    assert [name for _, _, name in nav_links(client.get("/").content.decode())] == ["Batteries"]
+
+    batteries.name = "Battery cells"
+    batteries.save()
+    ArticleFactory(published=True, topics=[TopicFactory(name="Hydrogen", slug="hydrogen")])
+    assert [name for _, _, name in nav_links(client.get("/").content.decode())] == [
+        "Battery cells",
+        "Hydrogen",
+    ]
+
+    article.status = Article.Status.ARCHIVED
+    article.save()
+    assert [name for _, _, name in nav_links(client.get("/").content.decode())] == ["Hydrogen"]
+
+
+def test_header_navigation_follows_the_script_prefix(client):
+    article = ArticleFactory(published=True, topics=[TopicFactory(name="Batteries", slug="batteries")])
+    client.get(article.get_absolute_url())  # the links of the bare prefix are remembered first
+
+    with override_script_prefix("/magazine/"):
+        page = client.get("/").content.decode()
+
+    assert nav_links(page) == [("/magazine/topics/batteries/", "", "Batteries")]
+
+
 # ---------------------------------------------------------------------------
 # What every page has
 

@@ -86,15 +86,17 @@ def search(articles, parsed, *, limit):
             min_words=15,
             max_words=35,
         )
-        headlines = dict(
-            Article.objects.filter(pk__in=[article.pk for article in page])
+        # With the text the passage was cut from (cards leave the body and take out).
+        headlines = {
+            pk: (headline, f"{body}\n\n{take}")
+            for pk, headline, body, take in Article.objects.filter(pk__in=[article.pk for article in page])
             .annotate(headline=headline)
-            .values_list("pk", "headline")
-        )
+            .values_list("pk", "headline", "body", "take")
+        }
         angles = {ord(ANGLE_STAND_INS[0]): "<", ord(ANGLE_STAND_INS[1]): ">"}
         for article in page:
-            raw = headlines.get(article.pk, "").translate(angles)
-            passage = _with_ellipses(raw, f"{article.body}\n\n{article.take}", markers)
+            raw, text = headlines.get(article.pk, ("", ""))
+            passage = _with_ellipses(raw.translate(angles), text, markers)
             article.snippet = snippet_html(passage, markers)
 
     return SearchResults(lambda count: newest_matches(articles, parsed, count), add_snippets, limit=limit)

@@ -1,5 +1,6 @@
 """The results of one search, in the shape a Paginator and a ListView expect."""
 
+from ..listings import cards
 from ..models import Article
 
 
@@ -59,22 +60,15 @@ class SearchResults:
         if not isinstance(index, slice):
             return self[index : index + 1][0]
         chosen = self.ranking()[index]
-        # By primary key alone: the ranking query applied the filters a moment ago. With
-        # them repeated here, SQLite (no ANALYZE statistics) would read the articles
-        # through the status index, all the published ones, to find ten. A result shows
-        # no rendered HTML; the body and take stay, for the snippets.
-        found = (
-            Article.objects.with_byline()
-            .defer("body_html", "toc_html", "take_html")
-            .in_bulk([pk for pk, rank in chosen])
-        )
-        page = []
-        for pk, rank in chosen:
-            if pk in found:  # unless deleted since
-                article = found[pk]
-                article.rank = rank
-                article.snippet = ""
-                page.append(article)
+        ranks = dict(chosen)
+        # As listing cards, by primary key alone: the ranking query applied the filters a
+        # moment ago. With them repeated here, SQLite (no ANALYZE statistics) would read the
+        # articles through the status index, all the published ones, to find ten. An
+        # article deleted since is left out.
+        page = cards([pk for pk, rank in chosen])
+        for article in page:
+            article.rank = ranks[article.pk]
+            article.snippet = ""
         if page:
             self._add_snippets(page)
         return page

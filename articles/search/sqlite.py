@@ -46,25 +46,38 @@ _FTS_REFILL_SQL = [
 ]
 _BM25_WEIGHTS = ", ".join(map(str, COLUMN_WEIGHTS))
 
+# Whether a match may be shown (published, its time come, the author asked for) is read for
+# each of up to 1,001 matches: from this index alone. From the table's rows SQLite reads
+# past the Markdown and its HTML (overflow pages) to reach those columns, which made half
+# the cost of ranking a common word's matches. SQLite would look a row up by its primary
+# key rather than through this index, so the query names it (`INDEXED BY`).
+_ELIGIBILITY_INDEX = "articles_article_search_eligibility"
+_ELIGIBILITY_INDEX_SQL = f"CREATE INDEX IF NOT EXISTS {_ELIGIBILITY_INDEX} ON articles_article (id, status, published_at, author_id)"
+_ARTICLE_TABLE = 'FROM "articles_article"'
+
 
 def ensure_index():
-    """Recreate the FTS5 table or its triggers if any is missing, and refill the table.
+    """Recreate the FTS5 table or its triggers if any is missing, and refill the table; make
+    the eligibility index if it is missing (a table rebuild drops it too).
 
     One look at sqlite_master per search when all is well.
     """
-    names = [FTS_TABLE, *_FTS_TRIGGERS]
+    names = [FTS_TABLE, *_FTS_TRIGGERS, _ELIGIBILITY_INDEX]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT name FROM sqlite_master WHERE name IN ({', '.join(['%s'] * len(names))})", names
         )
-        if {row[0] for row in cursor.fetchall()} == set(names):
+        missing = set(names) - {row[0] for row in cursor.fetchall()}
+        if not missing:
             return
         with transaction.atomic():
-            cursor.execute(_FTS_TABLE_SQL)
-            for sql in _FTS_TRIGGERS.values():
-                cursor.execute(sql)
-            for sql in _FTS_REFILL_SQL:
-                cursor.execute(sql)
+            if missing != {_ELIGIBILITY_INDEX}:
+                cursor.execute(_FTS_TABLE_SQL)
+                for sql in _FTS_TRIGGERS.values():
+                    cursor.execute(sql)
+                for sql in _FTS_REFILL_SQL:
+                    cursor.execute(sql)
+            cursor.execute(_ELIGIBILITY_INDEX_SQL)
 
 
 def fts5_query(parsed):
@@ -88,15 +101,19 @@ def newest_matches(articles, parsed, count):
     # correlated subquery that also gives its publication time (NULL: not eligible).
     eligible = articles.filter(pk=RawSQL(f"{FTS_TABLE}.rowid", ())).order_by().values("published_at")
     eligible_sql, eligible_params = eligible.query.sql_with_params()
+    eligible_sql = eligible_sql.replace(
+        _ARTICLE_TABLE, f"{_ARTICLE_TABLE} INDEXED BY {_ELIGIBILITY_INDEX}", 1
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT rowid, ({eligible_sql}) AS published, -bm25({FTS_TABLE}, {_BM25_WEIGHTS}) "
+            f"SELECT rowid, ({eligible_sql}) || '' AS published, -bm25({FTS_TABLE}, {_BM25_WEIGHTS}) "
             f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND published IS NOT NULL "
             f"ORDER BY rowid DESC LIMIT %s",
             [*eligible_params, fts5_query(parsed), count],
         )
         # The publication time as stored, text: it orders as the time does (SQLite's own
-        # ORDER BY compares it so), and converting 1,000 of them would cost 8 ms.
+        # ORDER BY compares it so). `|| ''` makes it an expression, which the driver does not
+        # convert as it converts a timestamp column: a third of the query's time.
         return cursor.fetchall()
 
 
