@@ -21,7 +21,7 @@ from django.utils.functional import cached_property
 
 from . import pagecache
 from .compiled import CompiledQuery, Parameter
-from .models import Article, Author, Topic
+from .models import Article, Author, Topic, topics_among
 
 # Values remembered under the newest editions this process has seen, by token: the shared
 # cache unpickles a value on every read (and with Redis asks over the network); a reader
@@ -116,8 +116,7 @@ def cards(ids):
     if rows:
         topics = browsable_topics()
         for article in rows:
-            mine = {int(pk) for pk in (article.topic_ids or "").split(",") if pk}
-            article.first_topic = next((topic for topic in topics if topic.pk in mine), None)
+            article.first_topic = next(iter(topics_among(article.topic_ids, topics)), None)
     return rows
 
 

@@ -883,7 +883,7 @@ VARIED_SITEMAP = {
 
 
 @pytest.mark.parametrize("url", VARIED_SITEMAP)
-def test_every_sitemap_file_of_a_varied_sitemap_site_has_these_exact_bytes(client, varied_site, url):
+def test_every_sitemap_file_of_a_varied_site_has_these_exact_bytes(client, varied_sitemap_site, url):
     """The index and every section of a site with drafts, scheduled, archived, renamed and
     co-written articles, and dates that fall on another day in the site's time zone."""
     assert sitemap_file(client, url).content.decode() == VARIED_SITEMAP[url]
