@@ -366,16 +366,7 @@ def test_the_sitemap_index_runs_the_same_queries_for_fifty_pages_as_for_one(clie
 
 
 def count_queries(client, url):
-    executed = []
-
-    def record(execute, sql, params, many, context):
-        executed.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(executed)
+    return len(sql_of(client, url))
 
 
 def reader_urls():
