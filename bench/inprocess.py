@@ -121,16 +121,36 @@ def measure(client, urls, requests, rounds, budget_s=120):
             results[key]["note"] = (note + "; " if note else "") + (
                 f"{len(samples['ms'])} requests (time budget of {budget_s:g} s)"
             )
-        ms = sorted(samples["ms"])
-        results[key].update(
-            n=len(ms),
-            median_ms=statistics.median(ms),
-            p95_ms=percentile(ms, 0.95),
-            min_ms=ms[0],
-            max_ms=ms[-1],
-            sql_median_ms=statistics.median(samples["sql_ms"]),
-        )
+        summarise(results[key], samples["ms"], samples["sql_ms"])
     return results
+
+
+def summarise(entry, ms, sql_ms):
+    """Put the figures of a page's timed requests into its `entry` (and the samples, so that
+    runs of the same page in several processes can be put together: `combine`)."""
+    ordered = sorted(ms)
+    entry.update(
+        n=len(ordered),
+        median_ms=statistics.median(ordered),
+        p95_ms=percentile(ordered, 0.95),
+        min_ms=ordered[0],
+        max_ms=ordered[-1],
+        sql_median_ms=statistics.median(sql_ms),
+        samples_ms=list(ms),
+        sql_samples_ms=list(sql_ms),
+    )
+
+
+def combine(runs):
+    """One process's report from several (`measure` in each, on the same database): every
+    page's samples together, its figures worked out from all of them."""
+    combined = json.loads(json.dumps(runs[0]))
+    for key, entry in combined.get("pages", {}).items():
+        ms = [value for run in runs for value in run["pages"][key].get("samples_ms", [])]
+        sql_ms = [value for run in runs for value in run["pages"][key].get("sql_samples_ms", [])]
+        if ms:
+            summarise(entry, ms, sql_ms)
+    return combined
 
 
 def profile(client, key, url, requests, directory, stem):

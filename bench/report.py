@@ -54,7 +54,8 @@ def inprocess_section(results):
         "",
         (
             f"Django's test client, DEBUG off, no network: {options['requests']} requests per page in "
-            f"{options['rounds']} interleaved rounds after a warm-up; median and p95 in ms, queries of one "
+            f"{options['rounds']} rounds after a warm-up, the sizes taken in turn in every round (pages "
+            "interleaved within a round); median and p95 in ms, queries of one "
             f"request. ×: the median over the same page's at {LAUNCH_SIZE} articles (page {500} over page 1); "
             f"target at most {FLAT_TARGET}x."
         ),

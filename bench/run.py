@@ -38,6 +38,7 @@ from bench.common import (
     parse_env_pairs,
     run_django,
 )
+from bench.inprocess import combine
 from bench.pages import KEYS, parse_keys
 
 DB_ALIASES = {"sqlite": "sqlite", "postgresql": "postgresql", "postgres": "postgresql", "pg": "postgresql"}
@@ -199,7 +200,7 @@ def collect_static():
     run_django(["manage.py", "collectstatic", "--noinput", "--clear", "-v", "0"], "sqlite:///:memory:")
 
 
-def inprocess(database_url, args, *, pages, requests, workdir):
+def inprocess(database_url, args, *, pages, requests, workdir, rounds=None, budget=None):
     output = Path(workdir) / "inprocess.json"
     run_django(
         [
@@ -210,9 +211,9 @@ def inprocess(database_url, args, *, pages, requests, workdir):
             "--requests",
             str(requests),
             "--rounds",
-            str(args.rounds),
+            str(rounds or args.rounds),
             "--budget",
-            str(args.budget),
+            str(budget or args.budget),
             "--json",
             str(output),
         ],
@@ -220,6 +221,34 @@ def inprocess(database_url, args, *, pages, requests, workdir):
         args.env_extra,
     )
     return json.loads(output.read_text())
+
+
+def inprocess_by_size(databases_by_size, args, workdir):
+    """The in-process figures of every size of one database, {size: report}, measured round
+    by round across the sizes (2, 10,000, 100,000, then back: 100,000, 10,000, 2, ...), one
+    process per size and round, so that a change in the machine's load over the minutes of a
+    run weighs on every size alike: the ratios between sizes are the point."""
+    sizes = list(databases_by_size)
+    rounds = max(1, min(args.rounds, args.requests or 1))
+    per_round = [
+        args.requests // rounds + (1 if index < args.requests % rounds else 0) for index in range(rounds)
+    ]
+    reports = {size: [] for size in sizes}
+    for number, count in enumerate(per_round):
+        for size in sizes if number % 2 == 0 else sizes[::-1]:
+            log(f"  round {number + 1} of {rounds}: {size:,} articles")
+            reports[size].append(
+                inprocess(
+                    databases_by_size[size],
+                    args,
+                    pages=args.page_keys,
+                    requests=count,
+                    workdir=workdir,
+                    rounds=1,
+                    budget=args.budget / rounds,
+                )
+            )
+    return {size: combine(runs) for size, runs in reports.items()}
 
 
 def peer_targets(run, args, stack):
@@ -415,19 +444,34 @@ def measure_all(args, results, workdir, stamp):
         profile_runs(args, results, workdir)
     else:
         for db in args.databases:
+            prepared = {
+                size: databases.database(db, size, pg_url=args.pg_url, seed=args.seed, reseed=args.reseed)
+                for size in sizes
+            }
+            measured = [
+                size
+                for size in sizes
+                if not args.no_inprocess and (size in args.size_list or size == LAUNCH_SIZE)
+            ]
+            if measured:
+                log(f"{db}: in-process, {len(measured)} sizes round by round")
+                by_size = inprocess_by_size({size: prepared[size][0] for size in measured}, args, workdir)
             for size in sizes:
-                database_url, seeding = databases.database(
-                    db, size, pg_url=args.pg_url, seed=args.seed, reseed=args.reseed
-                )
+                database_url, seeding = prepared[size]
                 want_http = args.http and size in args.http_size_list
-                measure_here = not args.no_inprocess and (size in args.size_list or size == LAUNCH_SIZE)
-                log(f"{db}, {size:,} articles: in-process" + (" and HTTP" if want_http else ""))
-                data = inprocess(
-                    database_url,
-                    args,
-                    pages=args.page_keys if measure_here else sorted(set(args.http_page_keys) | {"article"}),
-                    requests=args.requests if measure_here else 0,
-                    workdir=workdir,
+                measure_here = size in measured
+                if want_http:
+                    log(f"{db}, {size:,} articles: HTTP")
+                data = (
+                    by_size[size]
+                    if measure_here
+                    else inprocess(
+                        database_url,
+                        args,
+                        pages=sorted(set(args.http_page_keys) | {"article"}),
+                        requests=0,
+                        workdir=workdir,
+                    )
                 )
                 run = {
                     "db": db,
