@@ -16,7 +16,7 @@ from django.views.generic import ArchiveIndexView, DetailView, ListView, MonthAr
 
 from . import feeds, preview, workflow
 from .compiled import CompiledQuery, Parameter
-from .listings import ListingPaginator, browsable_authors, browsable_topics, edition_memo
+from .listings import ListingPaginator, browsable_topics, edition_memo
 from .models import NEWEST_FIRST, Article, Author, SlugRedirect, Topic
 from .search import MAX_QUERY_LENGTH, has_words, normalise_query, search_articles
 
@@ -408,10 +408,11 @@ class SearchView(PublishedArticleListMixin, ListView):
     `author` slugs. Context: `query` (as searched), `query_truncated` (whether it was cut
     to `max_query_length` characters), `message` (why nothing was searched, if so),
     `notices` (narrowings that were ignored), `topic` and `author` (the narrowings
-    applied, or None), `topics` and `authors` (the choices), `article_list` (a page of
-    published articles, best match first, each with a safe `.snippet`), `page_obj` and
-    `paginator`, and `ranked_limit`: when more matched than one search ranks, how many
-    of the newest it ranked (else None). Any input gives a page.
+    applied, or None; the choices are the browsable topics and authors, written by
+    `{% narrowing_options %}`), `article_list` (a page of published articles, best match
+    first, each with a safe `.snippet`), `page_obj` and `paginator`, and `ranked_limit`:
+    when more matched than one search ranks, how many of the newest it ranked (else None).
+    Any input gives a page.
     """
 
     template_name = "articles/search.html"
@@ -451,8 +452,6 @@ class SearchView(PublishedArticleListMixin, ListView):
             notices=self.notices,
             topic=self.topic,
             author=self.author,
-            topics=browsable_topics(),
-            authors=browsable_authors(),
             ranked_limit=self.object_list.limit if self.object_list.capped else None,
             **kwargs,
         )

@@ -39,7 +39,8 @@ def topic_links(context):
     request = context.get("request")
     path = request.path if request is not None else None
     links = edition_memo(f"topic-links:{get_script_prefix()}:{get_urlconf()}", _links)
-    return mark_safe("\n".join(current if url == path else item for url, item, current in links))
+    # One item a line, indented as the list around them in site_header.html.
+    return mark_safe("\n      ".join(current if url == path else item for url, item, current in links))
 
 
 _NARROWINGS = {"topic": browsable_topics, "author": browsable_authors}
