@@ -49,8 +49,9 @@ def slug_url(name, slug):
 
 def slug_urls(name):
     """`slug_url` for many slugs of one URL name within a request (a feed's twenty articles,
-    their authors; a sitemap page's thousands): the script prefix and the URLconf, which may differ between requests but
-    not within one, read once (about 3 µs each time, the URLconf's an asgiref Local)."""
+    their authors; a sitemap page's thousands): the script prefix and the URLconf, which may
+    differ between requests but not within one, read once (about 3 µs each time, the
+    URLconf's an asgiref Local)."""
     before, after = _around_slug(name, get_script_prefix(), get_urlconf())
 
     def url(slug):
@@ -800,19 +801,16 @@ class Article(models.Model):
         return [(slug, by_slug.get(slug)) for slug in slugs if slug not in live]
 
     def take_topics(self, browsable):
-        """Set this article's topics (`with_topic_ids`) from `browsable`, a list by name that
-        holds them all, as `prefetch_related("topics")` would: no query."""
-        topics = self.topics.all()
-        topics._result_cache = self.topic_list = topics_among(self.topic_ids, browsable)
-        topics._prefetch_done = True
-        self._prefetched_objects_cache = {**getattr(self, "_prefetched_objects_cache", {}), "topics": topics}
+        """Set this article's `topic_list` from its `topic_ids` (`with_topic_ids`) and
+        `browsable`, a list by name that holds them all: no query."""
+        self.topic_list = topics_among(self.topic_ids, browsable)
 
     @cached_property
     def topic_list(self):
         """The article's topics by name, as a list: what its page and its link previews show.
 
-        From `take_topics` or a prefetch where there was one, else one query; asked for
-        several times a page, with one related manager (`article.topics` makes a new one,
+        Set by `take_topics`, else from a prefetch where there was one, else one query; asked
+        for several times a page, with one related manager (`article.topics` makes a new one,
         and a queryset, on every call).
         """
         return list(self.topics.all())

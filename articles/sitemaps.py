@@ -185,7 +185,7 @@ class ArticleSitemap(CanonicalOriginSitemap):
             .order_by(*NEWEST_FIRST)
             .values_list("slug", "live", "last_modified")
         )
-        origin, url = self.origin(), slug_urls("articles:article-detail")
+        origin, url = self.origin(), slug_urls(Article.url_name)
         return [(f"{origin}{url(slug)}", last_modified) for slug, live, last_modified in rows if live]
 
 
