@@ -346,6 +346,14 @@ def site_pages():
 PAGES = ["home", "article", "author", "topic", "search", "not-found"]
 
 
+@pytest.mark.parametrize("page_name", PAGES)
+def test_no_page_shows_template_syntax_to_readers(client, site_pages, page_name):
+    # A `{# ... #}` comment spanning lines is not a comment to Django: it would be printed.
+    text = text_of(client.get(site_pages[page_name]).content.decode())
+
+    assert not re.search(r"\{[#%{]|[#%}]\}", text), text
+
+
 # The search page has its one search box in the page instead (tests/test_polish.py).
 @pytest.mark.parametrize("page_name", [name for name in PAGES if name != "search"])
 def test_every_page_has_the_search_box_in_its_header(client, site_pages, page_name):
