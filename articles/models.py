@@ -393,7 +393,7 @@ class ArticleQuerySet(models.QuerySet):
         )
 
 
-# Article columns that listings leave out (article_card.html shows none of them), and the
+# Article columns that listings leave out (a card shows none of them: articles.templatetags.cards), and the
 # author's: a card names the author and links to their page, nothing more.
 LISTING_DEFERRED = (
     "body",

@@ -5,9 +5,9 @@ an included template with a loop it cost a listing card a quarter of its time.
 """
 
 from django import template
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from ..markup import format_html
 from ..structured_data import phrase
 
 register = template.Library()

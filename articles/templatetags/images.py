@@ -6,8 +6,9 @@ image, measured with cProfile on the article page).
 """
 
 from django import template
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+
+from ..markup import format_html
 
 register = template.Library()
 
