@@ -423,7 +423,7 @@ class Surroundings:
     next: "Article | None"
 
 
-def _surroundings_sql(article, topic_ids):
+def _surroundings_sql(article, candidate_ids):
     """The SQL of `Article.surroundings()` and its parameters.
 
     Written as SQL, not composed with the ORM: building and compiling its seven parts took
@@ -435,7 +435,6 @@ def _surroundings_sql(article, topic_ids):
     """
     ops = connection.ops
     article_table = Article._meta.db_table
-    topics_table = Article.topics.through._meta.db_table
     published = "x.status = %s AND x.published_at <= %s"  # as ArticleQuerySet.published()
     published_params = [Article.Status.PUBLISHED, ops.adapt_datetimefield_value(timezone.now())]
 
@@ -459,30 +458,14 @@ def _surroundings_sql(article, topic_ids):
         "pick": (picks_sql, picks_params),
         "linked": ends(links_table, "to_article_id", "from_article_id", LINKED_FROM_SHOWN),
     }
-    in_my_topics = f"t.topic_id IN ({', '.join(['%s'] * len(topic_ids))})"
-    shared = f"(SELECT COUNT(*) FROM {topics_table} t WHERE t.article_id = {{row}}.id AND {in_my_topics})"
-    if topic_ids:
-        # The newest of each topic (a derived table each: SQLite takes no LIMIT in a branch of a
-        # UNION), then ranked here so that only the best READ_MORE come back.
-        # The candidates carry their dates: ranked without going back to the articles table,
-        # which PostgreSQL would otherwise hash-join whole with them (2 ms at 10,000 articles).
-        newest_of_topic = (
-            f"SELECT k.id, k.published_at FROM (SELECT x.id, x.published_at FROM {article_table} x"
-            f" JOIN {topics_table} t ON t.article_id = x.id WHERE t.topic_id = %s AND {published}"
-            f" ORDER BY x.published_at DESC, x.id DESC LIMIT {int(READ_MORE_CANDIDATES)}) k"
-        )
+    if candidate_ids:
+        # "Read more"'s best candidates, ranked in Python (`Article.surroundings`): still
+        # published, each looked up by its key.
         candidates = (
-            f"SELECT c.id FROM ({' UNION '.join([newest_of_topic] * len(topic_ids))}) c"
-            f" WHERE c.id <> %s AND c.id NOT IN ({picks_sql})"
-            f" ORDER BY {shared.format(row='c')} DESC, c.published_at DESC, c.id DESC LIMIT {int(READ_MORE)}"
+            f"SELECT x.id FROM {article_table} x"
+            f" WHERE x.id IN ({', '.join(['%s'] * len(candidate_ids))}) AND {published}"
         )
-        candidates_params = [
-            *(value for topic_id in topic_ids for value in (topic_id, *published_params)),
-            article.pk,
-            *picks_params,
-            *topic_ids,
-        ]
-        parts["candidate"] = (candidates, candidates_params)
+        parts["candidate"] = (candidates, [*candidate_ids, *published_params])
     if article.published_at is not None:
         at = ops.adapt_datetimefield_value(article.published_at)
         # This article's date before "until now": SQLite bounds an index range by the first of
@@ -498,7 +481,6 @@ def _surroundings_sql(article, topic_ids):
         parts["previous"] = (previous, [at, *published_params])
         parts["next"] = (following, [*published_params, at])
 
-    shared_column, shared_params = (shared.format(row="a"), list(topic_ids)) if topic_ids else ("0", [])
     linked_total = (
         f"(SELECT COUNT(*) FROM {links_table} m WHERE m.to_article_id = %s"
         f" AND EXISTS (SELECT 1 FROM {article_table} x WHERE x.id = m.from_article_id AND {published}))"
@@ -508,11 +490,10 @@ def _surroundings_sql(article, topic_ids):
     for name, (part_sql, part_params) in parts.items():
         total = linked_total if name == "linked" else "0"
         branches.append(
-            f"SELECT {columns}, '{name}' AS part, {shared_column} AS shared_topics, {total} AS linked_total"
+            f"SELECT {columns}, '{name}' AS part, {total} AS linked_total"
             f" FROM {article_table} a WHERE a.id IN ({part_sql})"
         )
         params += [
-            *shared_params,
             *([article.pk, *published_params] if name == "linked" else []),
             *part_params,
         ]
@@ -821,8 +802,9 @@ class Article(models.Model):
         - `read_more`: the editors' related articles (the newest `READ_MORE`), then articles
           sharing the most topics with this one, newest first among equals. The candidates
           are the newest `READ_MORE_CANDIDATES` published articles of each of this article's
-          topics, each list found by walking the publication-date index: bounded work at any
-          size. Where a topic has no more articles than that (every small site), the candidates
+          topics (`articles.listings.read_more_candidates`, remembered per edition): bounded
+          work at any size.
+          Where a topic has no more articles than that (every small site), the candidates
           are all articles sharing a topic and the result is exactly "most shared topics over
           all articles"; on a large site, an older article sharing more topics loses to the
           newer ones of its topics.
@@ -831,13 +813,24 @@ class Article(models.Model):
         - `previous` / `next`: the published article just before / after in publication order
           (strictly earlier / later; among equal dates the higher id is the nearer).
 
-        Each part is a bounded subquery (its own LIMIT, through an index). One UNION ALL of
-        them fetches the articles, each row tagged with its part and the number of topics it
-        shares with this one (`_surroundings_sql`). Only published articles; a draft (in a
-        preview) has no previous or next.
+        The candidates are ranked here; each other part is a bounded subquery (its own LIMIT,
+        through an index). One UNION ALL of them fetches the articles, each row tagged with
+        its part (`_surroundings_sql`). Only published articles; a draft (in a preview) has
+        no previous or next.
         """
-        topic_ids = [topic.pk for topic in self.topic_list]
-        sql, params = _surroundings_sql(self, topic_ids)
+        from .listings import read_more_candidates  # listings builds on the models
+
+        mine = {topic.pk for topic in self.topic_list}
+        newest = read_more_candidates()
+        ranks = {}
+        for topic_id in mine:
+            for pk, published_at, topics in newest.get(topic_id, ()):
+                if pk != self.pk:
+                    ranks[pk] = (len(mine & topics), published_at, pk)
+        # The best candidates, enough for "Read more" once the picks (at most READ_MORE)
+        # are left out of them.
+        candidate_ids = sorted(ranks, key=ranks.__getitem__, reverse=True)[: 2 * READ_MORE]
+        sql, params = _surroundings_sql(self, candidate_ids)
         rows = sorted(
             Article.objects.raw(sql, params), key=lambda row: (row.published_at, row.pk), reverse=True
         )
@@ -847,10 +840,13 @@ class Article(models.Model):
 
         read_more = by_part.get("pick", [])[:READ_MORE]
         if len(read_more) < READ_MORE:
-            # The candidates come ranked and without the picks (every published related
-            # article is a pick by now); sorted() is stable, so the newest come first among
-            # those sharing as many topics.
-            ranked = sorted(by_part.get("candidate", []), key=lambda row: row.shared_topics, reverse=True)
+            # Fewer picks than READ_MORE: every published related article is among them.
+            picks = {row.pk for row in read_more}
+            ranked = sorted(
+                (row for row in by_part.get("candidate", []) if row.pk not in picks),
+                key=lambda row: ranks[row.pk],
+                reverse=True,
+            )
             read_more += ranked[: READ_MORE - len(read_more)]
         linked_from = by_part.get("linked", [])
         return Surroundings(

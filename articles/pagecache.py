@@ -153,7 +153,7 @@ class PageCacheMiddleware:
     Sits right after the security and static-file middleware, so a hit costs one URL match
     (is it a public page?), one edition read and one cache read: no session, no view, no
     template. With the cache turned off it still reads the edition once per reader request,
-    for the values remembered per edition (`articles.listings.edition_memo`).
+    for the values remembered per edition (`articles.editions.edition_memo`).
     """
 
     def __init__(self, get_response):

@@ -8,7 +8,7 @@ index's links to its sections (`index`).
 Bounded work at any size: an article page reads the articles of one range of ids through
 the primary key; what would need every published article (when the site last changed, the
 topics' and authors' last changes) is remembered for the edition of the site (exact: see
-articles.listings.edition_memo). The index then makes the same two queries at any size.
+articles.editions.edition_memo). The index then makes the same two queries at any size.
 
 The sections are django.contrib.sitemaps `Sitemap`s, but their files are written here (`index`,
 `section`, `urlset_xml`) with the bytes Django's views and templates give: the template and the
@@ -41,7 +41,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import http_date
 
-from .listings import edition_memo
+from .editions import edition_memo
 from .models import NEWEST_FIRST, Article, Author, Topic, slug_urls
 
 # The protocol allows 50,000 URLs in one sitemap file. 5,000 keeps a file under 1 MB and

@@ -16,7 +16,8 @@ from django.views.generic import ArchiveIndexView, DetailView, ListView, MonthAr
 
 from . import feeds, preview, workflow
 from .compiled import CompiledQuery, Parameter
-from .listings import ListingPaginator, browsable_topics, edition_memo
+from .editions import edition_memo
+from .listings import ListingPaginator, browsable_topics
 from .models import NEWEST_FIRST, Article, Author, SlugRedirect, Topic
 from .search import MAX_QUERY_LENGTH, has_words, normalise_query, search_articles
 
@@ -264,7 +265,7 @@ class ArticleArchiveIndexView(ArchiveMixin, ArchiveIndexView):
         """[(first moment of a month, number of articles published in it)], oldest first.
 
         One GROUP BY over every published article, so remembered for the edition of the site
-        (exact: see articles.listings.edition_memo). Months in the site's time zone, as the
+        (exact: see articles.editions.edition_memo). Months in the site's time zone, as the
         month pages count them.
         """
         rows = (

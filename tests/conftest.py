@@ -50,7 +50,7 @@ def empty_cache():
     """
     from django.core.cache import cache
 
-    from articles.listings import forget_kept
+    from articles.editions import forget_kept
 
     cache.clear()
     forget_kept()

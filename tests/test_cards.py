@@ -59,7 +59,9 @@ def test_every_listing_shows_what_editors_type_as_text(client):
     }
     for name, url in pages.items():
         page = client.get(url).content.decode()
-        assert "Battery &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;quoted&quot;" in page, name
+        assert "Battery &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;quoted&quot;" in page, (
+            name
+        )
         assert "<script>alert(" not in page, name
         assert "<i>Ann</i>" not in page and "<u>Two</u>" not in page and "<b>& nuts</b>" not in page, name
     home = client.get("/").content.decode()

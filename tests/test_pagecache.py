@@ -306,10 +306,10 @@ def test_values_remembered_under_the_edition_are_read_from_the_shared_cache_once
         response = client.get(f"{article.get_absolute_url()}?from={source}")
         assert status_of(response) == ("miss" if page_cache else None)
 
-    # The browsable topics (the article's are among them) and the navigation's links: each
-    # read from the shared cache once, by the first request.
+    # The browsable topics (the article's are among them), "Read more"'s candidates and the
+    # navigation's links: each read from the shared cache once, by the first request.
     memo_reads = [key for key in looked_up if key.startswith("edition-memo:")]
-    assert len(memo_reads) == len(set(memo_reads)) == 2
+    assert len(memo_reads) == len(set(memo_reads)) == 3
 
 
 def test_a_process_keeps_a_remembered_value_only_for_its_edition(client):

@@ -5,7 +5,7 @@ A site has a dozen topics or more and dozens of authors: as template loops these
 40 microseconds an entry on the benchmark's machine, more than the rest of the page around
 them, and grew with the site. They change only with the topics and authors readers can
 browse, so they are written once per edition of the site (and URL prefix:
-`articles.listings.edition_memo`); a request only marks the current page's link or the
+`articles.editions.edition_memo`); a request only marks the current page's link or the
 chosen option.
 """
 
@@ -14,7 +14,8 @@ from django.urls import get_script_prefix, get_urlconf
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from ..listings import browsable_authors, browsable_topics, edition_memo
+from ..editions import edition_memo
+from ..listings import browsable_authors, browsable_topics
 
 register = template.Library()
 
