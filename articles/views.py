@@ -107,8 +107,8 @@ class ArticleDetailView(ArticlePageView):
     Drafts, future articles and unknown slugs are 404; an old slug of a published article
     is a 301 to its current URL. Three queries at any size: the site's edition, the article
     with its byline and its topics' ids (`ARTICLE_PAGE`), and everything around it
-    (`Article.surroundings()`); the topics (the article's and the navigation's) are
-    remembered per edition, a fourth query when the edition is new.
+    (`Article.surroundings()`); the topics (the article's and the navigation's) and "Read
+    more"'s candidates are remembered per edition, two more queries when the edition is new.
     """
 
     def get_object(self, queryset=None):
