@@ -2,7 +2,7 @@
 
 `{% article_grid article_list ... %}` writes a list of cards (home, topic, author, month,
 the article's "Read more"); `{% article_card article ... %}` writes one (search's results,
-in the search page's own list).
+in the search page's own list); `{% linked_from_items %}`, the article page's "Linked from".
 
 A card is the unit a listing repeats: ten on a page, and its cost is what grows when a site
 has ten articles a page to show rather than two. As an included template with its
@@ -144,3 +144,20 @@ def article_grid(
         for index, article in enumerate(article_list)
     ]
     return mark_safe(f'<ul class="{classes}" role="list">\n{"".join(items)}</ul>')
+
+
+@register.simple_tag
+def linked_from_items(articles):
+    """The `<li>`s of an article's "Linked from" list: each linking article's title, linked,
+    and its date (up to ten a page, as cheap as the cards)."""
+    return mark_safe(
+        "\n".join(
+            format_html(
+                '<li><a href="{}">{}</a> <span class="linked-from__date">{}</span></li>',
+                article.get_absolute_url(),
+                article.title,
+                cached_date(template_localtime(article.published_at), "F d, Y"),
+            )
+            for article in articles
+        )
+    )
