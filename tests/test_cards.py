@@ -39,15 +39,17 @@ def test_the_quick_writers_give_what_djangos_give(value):
 def test_every_listing_shows_what_editors_type_as_text(client):
     topic = TopicFactory(name="Bolts <b>& nuts</b>", slug="bolts")
     author = AuthorFactory(name="<i>Ann</i> & Co", slug="ann")
+    reader = ArticleFactory(published=True, topics=[topic])
     hostile = ArticleFactory(
         published=True,
         title=f"Battery {HOSTILE}",
         standfirst=f"Standfirst {HOSTILE}",
+        body=f"It [links]({reader.get_absolute_url()}) to the reader's article.",
         author=author,
         topics=[topic],
     )
     ArticleCoauthor.objects.create(article=hostile, author=AuthorFactory(name="Bob <u>Two</u>"), position=1)
-    reader = ArticleFactory(published=True, topics=[topic], related=[hostile])
+    reader.related.add(hostile)
 
     pages = {
         "home": "/",
@@ -55,7 +57,7 @@ def test_every_listing_shows_what_editors_type_as_text(client):
         "author": author.get_absolute_url(),
         "month": hostile.published_at.strftime("/archive/%Y/%m/"),
         "search": "/search/?q=Battery",
-        "read more": reader.get_absolute_url(),
+        "read more and linked from": reader.get_absolute_url(),
     }
     for name, url in pages.items():
         page = client.get(url).content.decode()
@@ -64,6 +66,8 @@ def test_every_listing_shows_what_editors_type_as_text(client):
         )
         assert "<script>alert(" not in page, name
         assert "<i>Ann</i>" not in page and "<u>Two</u>" not in page and "<b>& nuts</b>" not in page, name
+    reader_page = client.get(reader.get_absolute_url()).content.decode()
+    assert reader_page.count("Battery &lt;script&gt;") == 2  # "Linked from" and "Read more"
     home = client.get("/").content.decode()
     assert "&lt;i&gt;Ann&lt;/i&gt; &amp; Co" in home  # the byline
     assert "Bolts &lt;b&gt;&amp; nuts&lt;/b&gt;" in home  # the kicker
