@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from django.conf import settings
-from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from .images.storage import file_url
 from .models import Article
+from .templatetags.site_urls import static_url
 
 # Drawn for the site (1200 × 630, the size link previews ask for) and used when an
 # article has no cover.
@@ -70,13 +71,15 @@ def preview_image(article):
     """The image shown with a link to the article: its cover, else the site's default."""
     if article.cover:
         return PreviewImage(
-            url=absolute_url(article.cover.url),
+            url=absolute_url(file_url(article.cover.storage, article.cover.name)),
             width=article.cover_width,
             height=article.cover_height,
             alt=article.cover_alt,
         )
     path, width, height = DEFAULT_IMAGE
-    return PreviewImage(url=absolute_url(static(path)), width=width, height=height, alt=settings.SITE_NAME)
+    return PreviewImage(
+        url=absolute_url(static_url(path)), width=width, height=height, alt=settings.SITE_NAME
+    )
 
 
 def person(author):
@@ -89,7 +92,12 @@ def publisher():
         "@type": "Organization",
         "name": settings.SITE_NAME,
         "url": absolute_url("/"),
-        "logo": {"@type": "ImageObject", "url": absolute_url(static(path)), "width": width, "height": height},
+        "logo": {
+            "@type": "ImageObject",
+            "url": absolute_url(static_url(path)),
+            "width": width,
+            "height": height,
+        },
     }
 
 

@@ -340,3 +340,22 @@ def test_the_author_photo_is_served_with_its_renditions(client):
     assert srcset_widths(img["sources"][0]["srcset"]) == [480, 800]
     assert img["sizes"] and img["alt"] == ""
     assert "loading" not in img
+
+
+@pytest.mark.parametrize("media_url", ["/media/", "https://media.example.com/files/"])
+def test_image_urls_are_the_ones_the_storage_gives(settings, media_url):
+    from django.core.files.storage import default_storage
+
+    from articles.images.storage import file_url
+
+    settings.MEDIA_URL = media_url
+    names = [
+        "covers/plain.jpg",
+        "covers/with space.jpg",
+        "covers/ünïcödé ©.webp",
+        "covers/a;b?c#d&e=f.jpg",
+        "covers/percent%20already.jpg",
+        "renditions/2026/01/x-640w.avif",
+    ]
+    for name in names:
+        assert file_url(default_storage, name) == default_storage.url(name), name

@@ -11,7 +11,8 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.utils.encoding import filepath_to_uri
 
 _PROBE = "__probe__"
 
@@ -40,6 +41,18 @@ def put(name, content, storage=None):
     if saved != name:
         raise RuntimeError(f"The storage stored {name!r} as {saved!r}.")
     return saved
+
+
+def file_url(storage, name):
+    """`storage.url(name)`, for the many image URLs of a page (a cover has up to ten).
+
+    On disk, what FileSystemStorage.url gives, without its `urljoin` (most of the call, with
+    nothing to resolve: a stored name has no "..", and the quoted name no scheme, query or
+    fragment; the base URL ends in "/"). Any other storage is asked.
+    """
+    if storage.__class__ is FileSystemStorage:  # default_storage is a proxy: not type()
+        return storage.base_url + filepath_to_uri(name).lstrip("/")
+    return storage.url(name)
 
 
 def url_prefix(storage=None):

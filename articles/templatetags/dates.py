@@ -11,7 +11,7 @@ import datetime
 
 from django import template
 from django.template.defaultfilters import date as date_filter
-from django.utils import translation
+from django.utils import timezone, translation
 
 register = template.Library()
 
@@ -30,3 +30,10 @@ def cached_date(value, arg=None):
             _formatted.clear()
         text = _formatted[key] = date_filter(value, arg)
     return text
+
+
+@register.simple_tag
+def current_year():
+    """This year in the site's time zone, as `{% now "Y" %}` gives it, without the date
+    formatting machinery (on every page's footer)."""
+    return str(timezone.localdate().year)

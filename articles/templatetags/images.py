@@ -8,6 +8,7 @@ image, measured with cProfile on the article page).
 from django import template
 from django.utils.safestring import mark_safe
 
+from ..images.storage import file_url
 from ..markup import format_html
 
 register = template.Library()
@@ -61,7 +62,7 @@ def responsive_image(image, *, alt, sizes, css_class="", lazy=True, priority=Fal
 def _candidates(storage, names_by_width):
     """(url, width) pairs, narrowest first."""
     items = sorted((int(width), name) for width, name in (names_by_width or {}).items())
-    return [(storage.url(name), width) for width, name in items]
+    return [(file_url(storage, name), width) for width, name in items]
 
 
 def _srcset(candidates):
