@@ -168,7 +168,9 @@ def test_read_more_follows_a_publish_a_topic_change_and_an_archive_at_once(clien
     reader = ArticleFactory(published=True, topics=[batteries])
 
     def read_more():
-        return [article.title for article in client.get(reader.get_absolute_url()).context["related_articles"]]
+        return [
+            article.title for article in client.get(reader.get_absolute_url()).context["related_articles"]
+        ]
 
     assert read_more() == []
     newcomer = ArticleFactory(published=True, topics=[batteries], title="Solid-state cells arrive")

@@ -308,7 +308,7 @@ def test_postgresql_answers_a_search_from_the_gin_index():
         # For this test's transaction only: rules out a sequential scan on any table size.
         cursor.execute("SET LOCAL enable_seqscan = off")
 
-    plan = postgresql.newest_matches(Article.objects.published(), parse_query("battery"), 1001).explain()
+    plan = postgresql.newest_matching(Article.objects.published(), parse_query("battery"), 1001).explain()
 
     assert "Bitmap Index Scan on article_search_vector_idx" in plan, plan
     assert found("battery") == ["Story 7"]

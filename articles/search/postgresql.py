@@ -12,7 +12,8 @@ from the row itself, out of TOAST (storage MAIN: see migration 0001).
 """
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
-from django.db.models import Expression, Func, TextField, Value
+from django.db import connection
+from django.db.models import Expression, FloatField, Func, TextField, Value
 from django.db.models.functions import Concat
 
 from ..models import Article
@@ -52,16 +53,34 @@ def _search_query(parsed):
     return SearchQuery(parsed.text, config=SEARCH_CONFIG, search_type="websearch")
 
 
-def newest_matches(articles, parsed, count):
-    """The newest `count` of `articles` matching `parsed`, as (pk, published_at, rank) rows."""
+# The publication time as seconds since 1970, a float (exact to the microsecond for any
+# date of this era): it orders as the time does, and a float is read without the work of
+# making a timezone-aware datetime, for each of up to 1,001 matches.
+_EPOCH = Func(
+    "published_at", template="EXTRACT(EPOCH FROM %(expressions)s)::float8", output_field=FloatField()
+)
+
+
+def newest_matching(articles, parsed, count):
+    """The query of `newest_matches`."""
     search_query = _search_query(parsed)
     return (
         articles.alias(document=SearchVectorColumn())
         .filter(document=search_query)
-        .annotate(rank=SearchRank(SearchVectorColumn(), search_query))
+        .annotate(rank=SearchRank(SearchVectorColumn(), search_query), published=_EPOCH)
         .order_by("-id")
-        .values_list("id", "published_at", "rank")[:count]
+        .values_list("id", "published", "rank")[:count]
     )
+
+
+def newest_matches(articles, parsed, count):
+    """The newest `count` of `articles` matching `parsed`, as (pk, published_at, rank) rows
+    (published_at: seconds since 1970)."""
+    # The rows as the driver gives them: no converter of Django's to pass each value through.
+    sql, params = newest_matching(articles, parsed, count).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def search(articles, parsed, *, limit):
