@@ -485,7 +485,7 @@ def _surroundings_sql(article, candidate_ids):
         f"(SELECT COUNT(*) FROM {links_table} m WHERE m.to_article_id = %s"
         f" AND EXISTS (SELECT 1 FROM {article_table} x WHERE x.id = m.from_article_id AND {published}))"
     )
-    columns = ", ".join(f"a.{field}" for field in ("id", *AROUND_FIELDS))
+    columns = ", ".join(f"a.{name}" for name in _around_names())
     branches, params = [], []
     for name, (part_sql, part_params) in parts.items():
         total = linked_total if name == "linked" else "0"
@@ -498,6 +498,49 @@ def _surroundings_sql(article, candidate_ids):
             *part_params,
         ]
     return " UNION ALL ".join(branches), params
+
+
+_AROUND_CONVERTERS = {}
+
+
+@functools.cache
+def _around_names():
+    """The columns of `_surroundings_sql`'s articles ("id" and AROUND_FIELDS), in the model's
+    field order: `Article.from_db` takes a subset of the fields in that order."""
+    return tuple(
+        field.attname for field in Article._meta.concrete_fields if field.attname in {"id", *AROUND_FIELDS}
+    )
+
+
+def _around_articles(sql, params):
+    """The rows of `_surroundings_sql` as articles (the AROUND_FIELDS loaded, the rest
+    deferred), each with its `part` and `linked_total`.
+
+    What `Article.objects.raw()` gives, without working out again for every page how its
+    columns map to the model's fields and how each is read back (dates on SQLite).
+    """
+    names = _around_names()
+    converters = _AROUND_CONVERTERS.get(connection.vendor)
+    if converters is None:
+        converters = []
+        for name in names:
+            field = Article._meta.get_field(name)
+            column = field.get_col(Article._meta.db_table)
+            for converter in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+                converters.append((names.index(name), converter, column))
+        _AROUND_CONVERTERS[connection.vendor] = converters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    articles = []
+    for row in found:
+        values = list(row[: len(names)])
+        for index, converter, column in converters:
+            values[index] = converter(values[index], column, connection)
+        article = Article.from_db(connection.alias, names, values)
+        article.part, article.linked_total = row[len(names) :]
+        articles.append(article)
+    return articles
 
 
 def _status_is_one_of(choices, *, name):
@@ -831,9 +874,7 @@ class Article(models.Model):
         # are left out of them.
         candidate_ids = sorted(ranks, key=ranks.__getitem__, reverse=True)[: 2 * READ_MORE]
         sql, params = _surroundings_sql(self, candidate_ids)
-        rows = sorted(
-            Article.objects.raw(sql, params), key=lambda row: (row.published_at, row.pk), reverse=True
-        )
+        rows = sorted(_around_articles(sql, params), key=lambda row: (row.published_at, row.pk), reverse=True)
         by_part = {}
         for row in rows:  # newest first in each part
             by_part.setdefault(row.part, []).append(row)
