@@ -90,3 +90,23 @@ class CompiledQuery:
         # How each column's value is read back (dates on SQLite, say): the same every run.
         converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
         return queryset, compiler, sql, params, positions, converters
+
+
+def column_converters(model, names, connection):
+    """How to read the columns `names` of `model`'s table back from a cursor's row as the ORM
+    does (dates are text on SQLite, say): [(index in `names`, converter, column)], for
+    `convert_row`. For statements written as SQL."""
+    converters = []
+    for index, name in enumerate(names):
+        field = model._meta.get_field(name)
+        column = field.get_col(model._meta.db_table)
+        for converter in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+            converters.append((index, converter, column))
+    return converters
+
+
+def convert_row(values, converters, connection):
+    """`values` (a list, changed in place) read back with `column_converters`."""
+    for index, converter, column in converters:
+        values[index] = converter(values[index], column, connection)
+    return values

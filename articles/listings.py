@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils.functional import cached_property
 
 from . import models
-from .compiled import CompiledQuery, Parameter
+from .compiled import CompiledQuery, Parameter, column_converters, convert_row
 from .editions import edition_memo
 from .models import NEWEST_FIRST, Article, Author, Topic, topics_among
 
@@ -61,11 +61,9 @@ def read_more_candidates():
             with connection.cursor() as cursor:
                 cursor.execute(" UNION ALL ".join(branches), params)
                 rows = cursor.fetchall()
-            field = Article._meta.get_field("published_at")
-            converters = connection.ops.get_db_converters(field.get_col(Article._meta.db_table))
+            converters = column_converters(Article, ["published_at"], connection)
             for topic_id, pk, published_at, topic_ids in rows:
-                for converter in converters:
-                    published_at = converter(published_at, field, connection)
+                (published_at,) = convert_row([published_at], converters, connection)
                 topics = frozenset(int(other) for other in (topic_ids or "").split(",") if other)
                 found.setdefault(topic_id, []).append((pk, published_at, topics))
         for candidates in found.values():

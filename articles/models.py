@@ -16,6 +16,7 @@ from django.utils.html import strip_tags
 from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
 
+from .compiled import column_converters, convert_row
 from .links import article_link_slugs, record_links
 from .rendering import render_markdown, render_markdown_with_headings, table_of_contents
 
@@ -393,8 +394,9 @@ class ArticleQuerySet(models.QuerySet):
         )
 
 
-# Article columns that listings leave out (a card shows none of them: articles.templatetags.cards), and the
-# author's: a card names the author and links to their page, nothing more.
+# Article columns that listings leave out (a card shows none of them: see
+# articles.templatetags.cards), and the author's: a card names the author and links to their
+# page, nothing more.
 LISTING_DEFERRED = (
     "body",
     "take",
@@ -522,21 +524,13 @@ def _around_articles(sql, params):
     names = _around_names()
     converters = _AROUND_CONVERTERS.get(connection.vendor)
     if converters is None:
-        converters = []
-        for name in names:
-            field = Article._meta.get_field(name)
-            column = field.get_col(Article._meta.db_table)
-            for converter in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
-                converters.append((names.index(name), converter, column))
-        _AROUND_CONVERTERS[connection.vendor] = converters
+        converters = _AROUND_CONVERTERS[connection.vendor] = column_converters(Article, names, connection)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchall()
     articles = []
     for row in found:
-        values = list(row[: len(names)])
-        for index, converter, column in converters:
-            values[index] = converter(values[index], column, connection)
+        values = convert_row(list(row[: len(names)]), converters, connection)
         article = Article.from_db(connection.alias, names, values)
         article.part, article.linked_total = row[len(names) :]
         articles.append(article)

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles.compiled import CompiledQuery, Parameter
+from articles.compiled import CompiledQuery, Parameter, column_converters, convert_row
 from articles.models import Article, ArticleCoauthor
 from articles.views import ARTICLE_PAGE
 from tests.factories import ArticleFactory, AuthorFactory, TopicFactory
@@ -121,3 +121,17 @@ def test_a_placeholder_for_a_time_is_found_as_the_database_receives_it():
     )
     assert [a.pk for a in at.run(when=moment)] == [article.pk]
     assert at.run(when=moment + timedelta(seconds=1)) == []
+
+
+def test_columns_read_back_from_sql_are_what_the_orm_reads():
+    covered = ArticleFactory(
+        published=True, cover="covers/a b.jpg", cover_alt="A car.", cover_width=640, cover_height=480
+    )
+    names = ["id", "title", "published_at", "cover", "cover_width", "created_at", "status"]
+    converters = column_converters(Article, names, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(names)} FROM articles_article WHERE id = %s", [covered.pk])
+        row = convert_row(list(cursor.fetchone()), converters, connection)
+
+    assert row == list(Article.objects.filter(pk=covered.pk).values_list(*names).get())
+    assert row[2] == covered.published_at and timezone.is_aware(row[2])
