@@ -7,12 +7,17 @@ in full (OFFSET) and count every matching article (COUNT) on every request. Here
 - the page's ids come first, from a query that selects ids alone in index order, so the
   skipped entries are read from the (status, published_at, id) index, not the table; then
   the ten rows, with their bylines and topics;
+- past the first MARK_STRIDE entries, a page starts from the nearest remembered mark (every
+  MARK_STRIDE-th entry's time and id, found once per edition): page 9,000 skips as few
+  entries as page 50;
 - the number of articles (for "Page 3 of 500" and for refusing page 501) is remembered
   under the site's edition (`articles.editions.edition_memo`).
 """
 
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import F, Q, Window
+from django.db.models.functions import Mod, RowNumber
 from django.utils.functional import cached_property
 
 from . import models
@@ -107,6 +112,11 @@ def cards(ids):
     return rows
 
 
+# A deep page is read from the nearest remembered position before it (`ListingPaginator.marks`):
+# at most this many index entries skipped, whatever the page.
+MARK_STRIDE = 500
+
+
 class ListingPaginator(Paginator):
     """Pages of a listing, ids first, with a count remembered per edition.
 
@@ -129,5 +139,48 @@ class ListingPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        return self._get_page(cards(ids), number, self)
+        return self._get_page(cards(self._ids(bottom, top)), number, self)
+
+    def _ids(self, bottom, top):
+        """The ids at positions bottom..top of the listing (newest first).
+
+        Skipping `bottom` entries (OFFSET) reads them all from the index: work that grows with
+        the page's depth (page 10,000 of 100,000 articles: the whole index). Past the first
+        MARK_STRIDE, the page is read from the nearest mark before it instead (`marks()`), and
+        fewer than MARK_STRIDE entries are skipped.
+        """
+        listing = self.object_list.values_list("pk", flat=True)
+        marks = self.marks() if bottom >= MARK_STRIDE else []
+        mark = min(bottom // MARK_STRIDE, len(marks))
+        if mark:
+            published_at, pk = marks[mark - 1]
+            start = mark * MARK_STRIDE
+            # From the mark on, in the listing's order (NEWEST_FIRST): the mark itself, then
+            # everything older (among equal times, the lower ids).
+            # The mark's time first: SQLite bounds the index range by the first of two upper
+            # bounds on a column, and the listing's own ("published by now") would have it walk
+            # from today back. The second condition is the exact one.
+            from_mark = Article.objects.filter(published_at__lte=published_at).filter(
+                Q(published_at__lt=published_at) | Q(pk__lte=pk)
+            )
+            listing = (from_mark & self.object_list).values_list("pk", flat=True)
+            bottom, top = bottom - start, top - start
+        return list(listing[bottom:top])
+
+    def marks(self):
+        """[(published_at, id)] of the listing's entries at positions MARK_STRIDE,
+        2 x MARK_STRIDE, ...: remembered per edition, found in one statement (the database
+        numbers the entries in order and keeps every MARK_STRIDE-th)."""
+
+        def find():
+            numbered = (
+                self.object_list.order_by()
+                .annotate(position=Window(RowNumber(), order_by=list(NEWEST_FIRST)))
+                .annotate(remainder=Mod(F("position") - 1, MARK_STRIDE))
+                .filter(remainder=0, position__gt=1)
+                .order_by("position")
+                .values_list("published_at", "pk")
+            )
+            return list(numbered)
+
+        return edition_memo(f"listing-marks:{self.name}:{MARK_STRIDE}", find)

@@ -21,7 +21,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from articles import models, seeding
+from articles import models, pagecache, seeding
 from articles.models import LINKED_FROM_SHOWN, READ_MORE, Article, Author, Topic
 from articles.views import PAGE_SIZE
 from tests.factories import ArticleFactory, AuthorFactory, TopicFactory
@@ -227,11 +227,31 @@ def assert_listing(client, path, reference):
     assert client.get(path, {"page": pages + 1}).status_code == 404
 
 
-def test_home_pages_list_the_published_articles_newest_first(client, site):
+@pytest.fixture(params=[500, 7, 13], ids=lambda stride: f"marks every {stride}")
+def mark_stride(request, monkeypatch):
+    """Deep pages are read from remembered marks (listings.MARK_STRIDE): with the real
+    stride, this site's pages are all before the first mark; with small ones, pages start on,
+    after and across marks."""
+    from articles import listings
+
+    monkeypatch.setattr(listings, "MARK_STRIDE", request.param)
+    return request.param
+
+
+def test_home_pages_list_the_published_articles_newest_first(client, site, mark_stride):
     assert_listing(client, "/", published().order_by(*NEWEST_FIRST))
 
 
-def test_topic_author_and_month_pages_list_their_published_articles(client, site):
+def test_deep_pages_keep_the_order_among_articles_published_at_the_same_moment(client, site, mark_stride):
+    moment = timezone.now() - timedelta(days=3)
+    tied = list(published().order_by(*NEWEST_FIRST).values_list("pk", flat=True)[5:60])
+    Article.objects.filter(pk__in=tied).update(published_at=moment)
+    pagecache.advance()  # what a bulk change of publication times would do
+
+    assert_listing(client, "/", published().order_by(*NEWEST_FIRST))
+
+
+def test_topic_author_and_month_pages_list_their_published_articles(client, site, mark_stride):
     for topic in Topic.objects.all():
         articles = published().filter(topics=topic).order_by(*NEWEST_FIRST)
         if articles:
