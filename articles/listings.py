@@ -57,7 +57,7 @@ def read_more_candidates():
                 .order_by(*NEWEST_FIRST)
                 .values_list("pk", "published_at", "topic_ids")[:limit]
             )
-            sql, topic_params = of_topic.query.get_compiler(of_topic.db).as_sql()
+            sql, topic_params = of_topic.query.sql_with_params()
             # A derived table each: SQLite takes no LIMIT in a branch of a UNION.
             branches.append(f"SELECT {int(topic.pk)}, k.* FROM ({sql}) k")
             params += topic_params
@@ -149,22 +149,23 @@ class ListingPaginator(Paginator):
         MARK_STRIDE, the page is read from the nearest mark before it instead (`marks()`), and
         fewer than MARK_STRIDE entries are skipped.
         """
-        listing = self.object_list.values_list("pk", flat=True)
+        listing = self.object_list
         marks = self.marks() if bottom >= MARK_STRIDE else []
         mark = min(bottom // MARK_STRIDE, len(marks))
         if mark:
-            published_at, pk = marks[mark - 1]
-            start = mark * MARK_STRIDE
             # From the mark on, in the listing's order (NEWEST_FIRST): the mark itself, then
-            # everything older (among equal times, the lower ids).
-            # The mark's time first: SQLite bounds the index range by the first of two upper
+            # everything older (among equal times, the lower ids). The mark's time comes first
+            # in the WHERE clause: SQLite bounds the index range by the first of two upper
             # bounds on a column, and the listing's own ("published by now") would have it walk
-            # from today back. The second condition is the exact one.
+            # from today back.
+            published_at, pk = marks[mark - 1]
             from_mark = Article.objects.filter(published_at__lte=published_at).filter(
                 Q(published_at__lt=published_at) | Q(pk__lte=pk)
             )
-            listing = (from_mark & self.object_list).values_list("pk", flat=True)
+            listing = from_mark & listing
+            start = mark * MARK_STRIDE
             bottom, top = bottom - start, top - start
+        listing = listing.values_list("pk", flat=True)
         return list(listing[bottom:top])
 
     def marks(self):

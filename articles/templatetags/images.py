@@ -50,7 +50,7 @@ def responsive_image(image, *, alt, sizes, css_class="", lazy=True, priority=Fal
         else "",
         format_html(' class="{}"', css_class) if css_class else "",
         # The largest original-format copy: what a browser without srcset shows.
-        original[-1][0] if original else image.url,
+        original[-1][0] if original else file_url(storage, image.name),
         format_html(' srcset="{}" sizes="{}"', srcset, sizes) if srcset else "",
         format_html(' width="{}" height="{}"', width, height) if width and height else "",
         alt,
